@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+// cbuild — an incremental, content-hashing build engine for Gentoo release engineering.
+// Layers are SwiftPM targets so the compiler holds their direction:
+// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Commands <- cbuild.
+import PackageDescription
+
+let package = Package(
+    name: "cbuild",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cbuild", targets: ["cbuild"]),
+        .executable(name: "catalyst-sim", targets: ["catalyst-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // OpenSSL libcrypto: SHA-256, SHA-512, BLAKE2b-512, HMAC.
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        // Bottom layer: digests, file system, processes, clock, diagnostics. Never prints.
+        .target(name: "CBuildBasics", dependencies: ["CLibCrypto"]),
+        // The build directory: discovery, cbuild.toml, targets, features, fleets, validation.
+        .target(name: "CBuildConfig", dependencies: [
+            "CBuildBasics", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // Persistent facts in .cache/state.db (GRDB, migrations), digest cache, directory lock.
+        .target(name: "CBuildState", dependencies: [
+            "CBuildBasics", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The generic engine: nodes, rules, keys, plan, execution, explanations.
+        .target(name: "CBuildGraph", dependencies: ["CBuildBasics", "CBuildState"]),
+        // Catalyst rule family: catalyst.conf, spec rendering, running catalyst.
+        .target(name: "CBuildCatalyst", dependencies: [
+            "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
+        ]),
+        // Snapshot and seed downloads, signature/digest verification, roles, cbuild.lock.
+        .target(name: "CBuildArtifacts", dependencies: [
+            "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
+        ]),
+        // One file per command, the reporter (the only writer to the terminal).
+        .target(name: "CBuildCommands", dependencies: [
+            "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
+            "CBuildCatalyst", "CBuildArtifacts",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The `cbuild` executable: calls the root command, nothing else.
+        .executableTarget(name: "cbuild", dependencies: ["CBuildCommands"]),
+        // Catalyst simulator for tests and the demo; follows catalyst's rules, never a real build.
+        .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
+        // Release-mode benchmarks that print ratios against baselines run in the same process.
+        .executableTarget(name: "cbuild-bench", dependencies: [
+            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig",
+        ], path: "Benchmarks/cbuild-bench"),
+
+        // Shared test fixtures: temporary build directories, built executables,
+        // gpg keys, an nginx mirror on 127.0.0.1. Used by test targets only.
+        .target(name: "CBuildTestSupport", dependencies: ["CBuildBasics"], path: "Tests/CBuildTestSupport"),
+
+        .testTarget(name: "CBuildBasicsTests", dependencies: ["CBuildBasics", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildConfigTests", dependencies: ["CBuildConfig", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildStateTests", dependencies: ["CBuildState", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildGraphTests", dependencies: ["CBuildGraph", "CBuildState", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildCatalystTests", dependencies: ["CBuildCatalyst", "CBuildConfig", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
+    ]
+)

@@ -1,0 +1,75 @@
+import GRDB
+
+/// Append-only schema migrations, written as SQL so they never depend on the
+/// app's types. Never edit a released migration: add a new one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE node_build (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id TEXT NOT NULL,
+                    node TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    recipe TEXT NOT NULL,
+                    inputs TEXT NOT NULL,
+                    outputs TEXT NOT NULL DEFAULT '[]',
+                    state TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    ended_at REAL,
+                    duration REAL,
+                    log_path TEXT,
+                    message TEXT
+                );
+                CREATE INDEX node_build_node ON node_build(node, id);
+                CREATE INDEX node_build_key ON node_build(key);
+                CREATE TABLE node_current (
+                    node TEXT PRIMARY KEY,
+                    build_id INTEGER NOT NULL REFERENCES node_build(id)
+                );
+                CREATE TABLE file_digest (
+                    path TEXT PRIMARY KEY,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    hashed_at_ns INTEGER NOT NULL
+                );
+                CREATE TABLE role_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    old_value TEXT,
+                    new_value TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    note TEXT
+                );
+                CREATE TABLE artifact (
+                    path TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    ident TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    sha512 TEXT,
+                    blake2b TEXT,
+                    verified_at REAL NOT NULL,
+                    verified_by TEXT,
+                    source TEXT,
+                    insecure INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}
