@@ -1,0 +1,472 @@
+import CBuildBasics
+import CBuildState
+import Foundation
+
+/// Brings nodes up to date. One algorithm serves builds, dry runs and
+/// `--explain`: nodes are visited in dependency order; derived nodes are
+/// evaluated in memory and written only when their content changed; an
+/// action node's key is computed from its inputs and its dependencies'
+/// output digests once those are known, and it runs only when no current
+/// or intact earlier build has that key (so rollback and promotion are free,
+/// and an unchanged output stops the rebuild from spreading: early cutoff).
+/// Outputs are recorded only after the rule succeeded and the files were hashed.
+public final class Engine: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var jobs: Int = 1
+        public var keepGoing: Bool = false
+        public var dryRun: Bool = false
+        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false) {
+            self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.dryRun = dryRun
+        }
+    }
+
+    public let graph: BuildGraph
+    public let database: StateDatabase
+    public let root: String
+    public let digests: any FileDigesting
+    public let keySalt: [String]
+    public let events: any EventSink
+    public let processes = ProcessGroupRegistry()
+    public var inheritedLockDescriptor: Int32?
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init(graph: BuildGraph, database: StateDatabase, root: String, digests: any FileDigesting,
+                keySalt: [String], events: any EventSink) {
+        self.graph = graph; self.database = database; self.root = root; self.digests = digests
+        self.keySalt = keySalt; self.events = events
+    }
+
+    /// Passes an interrupt to every running child's process group.
+    public func interrupt() { processes.interruptAll(SIGTERM) }
+
+    /// Plans without running or writing anything: what would run and why.
+    public func plan(_ requested: [NodeID]) async throws -> BuildSummary {
+        try await execute(requested, options: Options(dryRun: true))
+    }
+
+    /// Brings `requested` and their inputs up to date.
+    public func build(_ requested: [NodeID], options: Options) async throws -> BuildSummary {
+        try await execute(requested, options: options)
+    }
+
+    // MARK: - the algorithm
+
+    private struct Finished: Sendable {
+        var node: NodeID
+        var result: NodeResult
+        var dependency: DependencyResult?
+    }
+
+    private func execute(_ requested: [NodeID], options: Options) async throws -> BuildSummary {
+        let order = graph.closure(of: requested)
+        let runId = Engine.makeRunId(now())
+        var results: [NodeID: NodeResult] = [:]
+        var available: [NodeID: DependencyResult] = [:]
+        /// Dry run: action nodes whose output is unknown until they run.
+        var pending = Set<NodeID>()
+        var failed = Set<NodeID>()
+        var remaining = order
+        let actionTotal = order.filter { graph[$0]!.rule.kind == .action }.count
+        var started = 0
+        var stop = false
+
+        try await withThrowingTaskGroup(of: Finished.self) { group in
+            var running = 0
+            var inFlight = Set<NodeID>()
+            while true {
+                // Visit every node whose dependencies are settled, in order.
+                var progressed = true
+                while progressed && !stop {
+                    progressed = false
+                    var i = 0
+                    while i < remaining.count {
+                        let id = remaining[i]
+                        let def = graph[id]!
+                        let deps = def.dependencies
+                        if deps.contains(where: { results[$0] == nil }) { i += 1; continue }
+                        if def.rule.kind == .action && running >= options.jobs && !options.dryRun {
+                            // wait for a slot, but keep visiting cheap nodes
+                            if deps.allSatisfy({ available[$0] != nil }) { i += 1; continue }
+                        }
+                        remaining.remove(at: i)
+                        progressed = true
+                        // Blocked by a failed or (dry run) pending dependency?
+                        if let bad = deps.first(where: { failed.contains($0) }) {
+                            failed.insert(id)
+                            results[id] = skippedResult(id, def, because: bad)
+                            continue
+                        }
+                        let pendingDeps = deps.filter { pending.contains($0) }
+                        if !pendingDeps.isEmpty {
+                            pending.insert(id)
+                            results[id] = try pendingResult(id, def, dependencies: pendingDeps, known: available)
+                            continue
+                        }
+                        let depResults = Dictionary(uniqueKeysWithValues: deps.map { ($0, available[$0]!) })
+                        switch def.rule.kind {
+                        case .phony:
+                            let r = phony(id, depResults)
+                            results[id] = r.0; available[id] = r.1
+                        case .source, .derived:
+                            do {
+                                let (res, dep) = try evaluateDerived(id, def, depResults, runId: runId, dryRun: options.dryRun)
+                                results[id] = res; available[id] = dep
+                            } catch let error as UserError where error.exitStatus != .nodeFailed {
+                                // Bad input (a role that points nowhere, a value catalyst
+                                // cannot carry) ends the command before anything runs.
+                                throw error
+                            } catch {
+                                failed.insert(id)
+                                results[id] = failure(id, def, error)
+                                if !options.keepGoing && !options.dryRun { stop = true }
+                            }
+                        case .action:
+                            let decision: ActionDecision
+                            do {
+                                decision = try decideAction(id, def, depResults)
+                            } catch {
+                                failed.insert(id)
+                                results[id] = failure(id, def, error)
+                                if !options.keepGoing { stop = true }
+                                continue
+                            }
+                            switch decision {
+                            case let .clean(res, dep):
+                                results[id] = res; available[id] = dep
+                            case let .reuse(res, dep, record):
+                                if options.dryRun {
+                                    var r = res; r.outcome = .wouldRun
+                                    results[id] = r; available[id] = dep
+                                } else {
+                                    do {
+                                        try makeCurrent(id, def, record: record, runId: runId, explanation: res.explanation)
+                                        results[id] = res; available[id] = dep
+                                    } catch {
+                                        failed.insert(id); results[id] = failure(id, def, error)
+                                    }
+                                }
+                            case let .build(explanation, key, inputs):
+                                if options.dryRun {
+                                    pending.insert(id)
+                                    results[id] = NodeResult(node: id, outcome: .wouldRun, explanation: explanation,
+                                                             seconds: 0, message: nil, logPath: nil, outputs: [], key: key.description)
+                                } else {
+                                    started += 1
+                                    running += 1
+                                    inFlight.insert(id)
+                                    let index = started
+                                    group.addTask { [self] in
+                                        await self.runAction(id, def, depResults, key: key, inputs: inputs,
+                                                             explanation: explanation, runId: runId,
+                                                             index: index, total: actionTotal)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if running == 0 { break }
+                guard let finished = try await group.next() else { break }
+                running -= 1
+                inFlight.remove(finished.node)
+                results[finished.node] = finished.result
+                if let dep = finished.dependency {
+                    available[finished.node] = dep
+                } else {
+                    failed.insert(finished.node)
+                    if !options.keepGoing || finished.result.outcome == .interrupted { stop = true }
+                }
+                if processes.isInterrupted { stop = true }
+            }
+        }
+        // Nodes never visited because the build stopped early.
+        for id in remaining where results[id] == nil {
+            let def = graph[id]!
+            let why = processes.isInterrupted ? "interrupted before it started" : "not started: an earlier node failed"
+            results[id] = NodeResult(node: id, outcome: .skipped,
+                                     explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked, reasons: [], key: nil, previousKey: nil),
+                                     seconds: 0, message: why, logPath: nil, outputs: [], key: nil)
+        }
+        return BuildSummary(requested: requested, results: order.compactMap { results[$0] },
+                            interrupted: processes.isInterrupted)
+    }
+
+    // MARK: - phony
+
+    private func phony(_ id: NodeID, _ deps: [NodeID: DependencyResult]) -> (NodeResult, DependencyResult) {
+        let h = ContentHasher(.sha256)
+        for (k, v) in deps.sorted(by: { $0.key < $1.key }) { h.update("\(k.name)\0\(v.outputDigest)\0") }
+        let digest = h.finalize().description
+        let expl = Explanation(node: id, kind: .phony, verdict: .clean, reasons: [], key: nil, previousKey: nil)
+        return (NodeResult(node: id, outcome: .clean, explanation: expl, seconds: 0, message: nil, logPath: nil, outputs: [], key: nil),
+                DependencyResult(node: id, outputDigest: digest, display: nil, outputs: [], key: nil))
+    }
+
+    // MARK: - derived and source nodes
+
+    private func context(_ id: NodeID) -> RuleContext {
+        RuleContext(root: root, node: id, digests: digests, keySalt: keySalt, events: events)
+    }
+
+    private func evaluateDerived(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult],
+                                 runId: String, dryRun: Bool) throws -> (NodeResult, DependencyResult) {
+        let start = now()
+        let ev = try def.rule.evaluate(context(id), dependencies: deps)
+        let inputs = ev.inputs + dependencyInputs(deps)
+        let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
+        let current = try database.currentBuild(node: id.name)
+        var reasons: [Reason] = []
+        var changed = false
+        var quietRecord = false
+        if let current {
+            if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)); changed = true }
+            if current.message != ev.display || current.key != key.description {
+                reasons += InputDiff.reasons(old: current.inputs, new: inputs)
+                // Only a different output is a change dependents see; new inputs
+                // with the same output are recorded quietly (early cutoff).
+                if current.message != ev.display || Engine.outputDigest(current.outputs) != Engine.outputDigest(outputsOf(ev)) {
+                    changed = true
+                } else {
+                    quietRecord = true
+                }
+            }
+        } else {
+            reasons.append(.neverBuilt)
+            changed = true
+        }
+        // Files whose bytes on disk differ (moved directory, deleted file) are
+        // rewritten without counting as a change of the node's identity.
+        var toWrite: [PendingFile] = []
+        for f in ev.files {
+            let full = root + "/" + f.path
+            if let data = FileManager.default.contents(atPath: full), [UInt8](data) == f.contents { continue }
+            toWrite.append(f)
+        }
+        let outputs = outputsOf(ev)
+        if !dryRun {
+            for f in toWrite { try Engine.writeAtomically(root + "/" + f.path, f.contents, mode: f.mode) }
+            if changed || quietRecord {
+                var record = NodeBuildRecord(runId: runId, node: id.name, key: key.description, recipe: def.rule.recipe,
+                                             inputs: inputs, outputs: outputs, state: .succeeded, startedAt: start,
+                                             endedAt: now(), duration: now().timeIntervalSince(start))
+                record.message = ev.display
+                try database.recordBuild(record)
+            }
+            try def.rule.activate(context(id), outputs: outputs)
+        }
+        let verdict: Verdict = changed ? .update : .clean
+        let outcome: NodeResult.Outcome = changed ? (dryRun ? .wouldRun : .updated) : .clean
+        let expl = Explanation(node: id, kind: def.rule.kind, verdict: verdict, reasons: changed ? reasons : [],
+                               key: key.description, previousKey: current?.key)
+        return (NodeResult(node: id, outcome: outcome, explanation: expl, seconds: now().timeIntervalSince(start),
+                           message: nil, logPath: nil, outputs: outputs, key: key.description),
+                DependencyResult(node: id, outputDigest: ev.outputDigest, display: ev.display, outputs: outputs, key: key.description))
+    }
+
+    private func outputsOf(_ ev: Evaluation) -> [NodeOutput] {
+        var outputs = ev.existingOutputs
+        for f in ev.files {
+            outputs.append(NodeOutput(path: f.path, sha256: ContentHasher.digest(.sha256, f.contents).description,
+                                      size: Int64(f.contents.count)))
+        }
+        return outputs
+    }
+
+    private func dependencyInputs(_ deps: [NodeID: DependencyResult]) -> [NodeInput] {
+        deps.values.map { NodeInput(name: $0.node.name, digest: $0.outputDigest, display: $0.display) }
+    }
+
+    // MARK: - action nodes
+
+    private enum ActionDecision {
+        case clean(NodeResult, DependencyResult)
+        case reuse(NodeResult, DependencyResult, NodeBuildRecord)
+        case build(Explanation, NodeKey, [NodeInput])
+    }
+
+    private func decideAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult]) throws -> ActionDecision {
+        let inputs = try def.rule.inputs(context(id), dependencies: deps) + dependencyInputs(deps)
+        let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
+        let current = try database.currentBuild(node: id.name)
+        if let current, current.key == key.description {
+            if let missing = try firstDamagedOutput(current) {
+                // fall through to reuse/build with the reason recorded below
+                return try reuseOrBuild(id, def, key: key, inputs: inputs, current: current,
+                                        reasons: [.outputMissing(path: missing)])
+            }
+            let expl = Explanation(node: id, kind: .action, verdict: .clean, reasons: [], key: key.description, previousKey: current.key)
+            return .clean(NodeResult(node: id, outcome: .clean, explanation: expl, seconds: 0, message: nil,
+                                     logPath: nil, outputs: current.outputs, key: key.description),
+                          DependencyResult(node: id, outputDigest: Engine.outputDigest(current.outputs),
+                                           display: current.message, outputs: current.outputs, key: key.description))
+        }
+        var reasons: [Reason] = []
+        if let current {
+            if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)) }
+            reasons += InputDiff.reasons(old: current.inputs, new: inputs)
+            if reasons.isEmpty { reasons.append(.settingsChanged(old: [], new: keySalt)) }
+        } else if let last = try database.lastAttempt(node: id.name) {
+            if last.state != .succeeded { reasons.append(.previousAttempt(state: last.state.rawValue, message: last.message)) }
+            if last.key != key.description {
+                let diff = InputDiff.reasons(old: last.inputs, new: inputs)
+                reasons += diff.isEmpty && last.state.isGood ? [.neverBuilt] : diff
+            }
+            if reasons.isEmpty { reasons.append(.neverBuilt) }
+        } else {
+            reasons.append(.neverBuilt)
+        }
+        return try reuseOrBuild(id, def, key: key, inputs: inputs, current: current, reasons: reasons)
+    }
+
+    private func reuseOrBuild(_ id: NodeID, _ def: NodeDefinition, key: NodeKey, inputs: [NodeInput],
+                              current: NodeBuildRecord?, reasons: [Reason]) throws -> ActionDecision {
+        for earlier in try database.goodBuilds(key: key.description) where earlier.recipe == def.rule.recipe {
+            if try firstDamagedOutput(earlier) == nil {
+                let expl = Explanation(node: id, kind: .action, verdict: .reuse,
+                                       reasons: reasons + [.reusesEarlierBuild(id: earlier.id ?? 0, node: earlier.node,
+                                                                               at: earlier.startedAt.timeIntervalSince1970)],
+                                       key: key.description, previousKey: current?.key)
+                return .reuse(NodeResult(node: id, outcome: .reused, explanation: expl, seconds: 0, message: nil,
+                                         logPath: earlier.logPath, outputs: earlier.outputs, key: key.description),
+                              DependencyResult(node: id, outputDigest: Engine.outputDigest(earlier.outputs),
+                                               display: earlier.message, outputs: earlier.outputs, key: key.description),
+                              earlier)
+            }
+        }
+        let expl = Explanation(node: id, kind: .action, verdict: .build, reasons: reasons,
+                               key: key.description, previousKey: current?.key)
+        return .build(expl, key, inputs)
+    }
+
+    /// The first recorded output that is missing or whose content no longer
+    /// matches (checked through the digest cache: cheap when unchanged).
+    private func firstDamagedOutput(_ record: NodeBuildRecord) throws -> String? {
+        for o in record.outputs {
+            let full = root + "/" + o.path
+            guard FileManager.default.fileExists(atPath: full) else { return o.path }
+            guard let d = try? digests.digest(of: full), d.description == o.sha256 else { return o.path }
+        }
+        return nil
+    }
+
+    private func makeCurrent(_ id: NodeID, _ def: NodeDefinition, record: NodeBuildRecord, runId: String, explanation: Explanation) throws {
+        let at = now()
+        var r = NodeBuildRecord(runId: runId, node: id.name, key: record.key, recipe: record.recipe, inputs: record.inputs,
+                                outputs: record.outputs, state: .reused, startedAt: at, endedAt: at, duration: 0,
+                                logPath: record.logPath, message: record.message)
+        r.message = record.message
+        try database.recordBuild(r)
+        try def.rule.activate(context(id), outputs: record.outputs)
+        events.emit(.nodeFinished(node: id.name, outcome: "reused", seconds: 0, message: "same key as build #\(record.id ?? 0)"))
+    }
+
+    private func runAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult], key: NodeKey,
+                           inputs: [NodeInput], explanation: Explanation, runId: String, index: Int, total: Int) async -> Finished {
+        let start = now()
+        let logDir = root + "/.cache/logs/" + id.name
+        let logPath = logDir + "/\(runId).log"
+        var buildId: Int64?
+        func finish(_ outcome: NodeResult.Outcome, _ message: String?, outputs: [NodeOutput] = [],
+                    dependency: DependencyResult? = nil) -> Finished {
+            let secs = now().timeIntervalSince(start)
+            events.emit(.nodeFinished(node: id.name, outcome: outcome.rawValue, seconds: secs, message: message))
+            return Finished(node: id, result: NodeResult(node: id, outcome: outcome, explanation: explanation, seconds: secs,
+                                                         message: message, logPath: logPath, outputs: outputs, key: key.description),
+                            dependency: dependency)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
+            let record = NodeBuildRecord(runId: runId, node: id.name, key: key.description, recipe: def.rule.recipe,
+                                         inputs: inputs, state: .running, startedAt: start, logPath: logPath)
+            buildId = try database.beginBuild(record)
+        } catch {
+            return finish(.failed, "cannot start: \(error)")
+        }
+        events.emit(.nodeStarted(node: id.name, index: index, total: total, logPath: logPath))
+        let ctx = RunContext(rule: context(id), logPath: logPath, runId: runId, processes: processes,
+                             inheritedLockDescriptor: inheritedLockDescriptor)
+        do {
+            let paths = try await def.rule.run(ctx, dependencies: deps, key: key)
+            var outputs: [NodeOutput] = []
+            for p in paths {
+                let full = root + "/" + p
+                guard FileManager.default.fileExists(atPath: full) else {
+                    throw GraphError.missingOutput(node: id, path: p)
+                }
+                let d = try digests.digest(of: full)
+                let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int64) ?? 0
+                outputs.append(NodeOutput(path: p, sha256: d.description, size: size))
+            }
+            try database.finishBuild(id: buildId!, state: .succeeded, outputs: outputs, endedAt: now())
+            try def.rule.activate(ctx.rule, outputs: outputs)
+            return finish(.built, nil, outputs: outputs,
+                          dependency: DependencyResult(node: id, outputDigest: Engine.outputDigest(outputs), display: nil,
+                                                       outputs: outputs, key: key.description))
+        } catch {
+            let interrupted = (error as? RuleFailure)?.interrupted == true || processes.isInterrupted
+            let message = "\(error)"
+            try? database.finishBuild(id: buildId!, state: interrupted ? .interrupted : .failed, outputs: [],
+                                      endedAt: now(), message: message)
+            return finish(interrupted ? .interrupted : .failed, message)
+        }
+    }
+
+    // MARK: - results for blocked nodes
+
+    private func skippedResult(_ id: NodeID, _ def: NodeDefinition, because dep: NodeID) -> NodeResult {
+        NodeResult(node: id, outcome: .skipped,
+                   explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked,
+                                            reasons: [.previousAttempt(state: "blocked", message: "\(dep) failed")],
+                                            key: nil, previousKey: nil),
+                   seconds: 0, message: "not built: \(dep) failed", logPath: nil, outputs: [], key: nil)
+    }
+
+    private func pendingResult(_ id: NodeID, _ def: NodeDefinition, dependencies: [NodeID],
+                               known: [NodeID: DependencyResult]) throws -> NodeResult {
+        let current = try database.currentBuild(node: id.name)
+        var reasons: [Reason] = dependencies.sorted().map { .dependencyRebuilds($0) }
+        if current == nil { reasons.insert(.neverBuilt, at: 0) }
+        return NodeResult(node: id, outcome: def.rule.kind == .phony ? .clean : .wouldRun,
+                          explanation: Explanation(node: id, kind: def.rule.kind,
+                                                   verdict: def.rule.kind == .phony ? .clean : (def.rule.kind == .action ? .build : .update),
+                                                   reasons: reasons, key: nil, previousKey: current?.key),
+                          seconds: 0, message: nil, logPath: nil, outputs: [], key: nil)
+    }
+
+    private func failure(_ id: NodeID, _ def: NodeDefinition, _ error: Error) -> NodeResult {
+        events.emit(.nodeFinished(node: id.name, outcome: "failed", seconds: 0, message: "\(error)"))
+        return NodeResult(node: id, outcome: .failed,
+                          explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked, reasons: [], key: nil, previousKey: nil),
+                          seconds: 0, message: "\(error)", logPath: nil, outputs: [], key: nil)
+    }
+
+    // MARK: - helpers
+
+    /// The identity dependents hash for an action node: its outputs' content
+    /// digests, not their paths, so a rebuild with identical bytes cuts off.
+    public static func outputDigest(_ outputs: [NodeOutput]) -> String {
+        let h = ContentHasher(.sha256)
+        for o in outputs { h.update("\(o.sha256)\0") }
+        return h.finalize().description
+    }
+
+    public static func makeRunId(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return "\(f.string(from: date))-\(getpid())"
+    }
+
+    /// Writes through a temporary file and rename, so readers never see half a file.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: Int) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tmp = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes),
+                                             attributes: [.posixPermissions: mode]) else {
+            throw BasicsError.io(path: tmp, operation: "write", errno: errno)
+        }
+        guard rename(tmp, path) == 0 else { throw BasicsError.io(path: path, operation: "rename", errno: errno) }
+    }
+}

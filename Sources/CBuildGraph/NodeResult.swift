@@ -1,0 +1,41 @@
+import CBuildState
+import Foundation
+
+/// What happened to a node in a build (or would happen, in a dry run).
+public struct NodeResult: Sendable, Codable {
+    public enum Outcome: String, Sendable, Codable {
+        /// Already up to date.
+        case clean
+        /// Derived node rendered anew (its content changed).
+        case updated
+        /// Action node ran and succeeded.
+        case built
+        /// An earlier intact build with the same key was made current.
+        case reused
+        /// Dry run: would update/build/reuse.
+        case wouldRun = "would-run"
+        case failed
+        case interrupted
+        /// Not attempted: a dependency failed.
+        case skipped
+    }
+    public var node: NodeID
+    public var outcome: Outcome
+    public var explanation: Explanation
+    public var seconds: Double
+    public var message: String?
+    public var logPath: String?
+    public var outputs: [NodeOutput]
+    public var key: String?
+}
+
+/// The result of a build or dry run over a set of requested nodes.
+public struct BuildSummary: Sendable, Codable {
+    public var requested: [NodeID]
+    public var results: [NodeResult]
+    public var interrupted: Bool
+
+    public var failed: [NodeResult] { results.filter { $0.outcome == .failed } }
+    public func count(_ o: NodeResult.Outcome) -> Int { results.filter { $0.outcome == o }.count }
+    public func result(_ node: NodeID) -> NodeResult? { results.first { $0.node == node } }
+}

@@ -1,0 +1,157 @@
+import CBuildBasics
+import CBuildState
+import Foundation
+
+/// How the engine treats a node.
+public enum RuleKind: String, Sendable, Codable {
+    /// A fact read from the world each run (a role's file): evaluated, never run.
+    case source
+    /// Cheap and pure (rendered spec, merged confdir, catalyst.conf): evaluated
+    /// in memory on every run, written only when its content changed.
+    case derived
+    /// Expensive (a catalyst run, an image): run only when its key has no
+    /// current or intact earlier build.
+    case action
+    /// A named group (fleet, all): only dependencies.
+    case phony
+}
+
+/// One input of a node as it enters the key. `digest` must be
+/// path-independent (absolute paths under the build directory replaced by
+/// `@ROOT@` before hashing); `display` is what `--explain` shows.
+public typealias NodeInput = NodeBuildRecord.Input
+public typealias NodeOutput = NodeBuildRecord.Output
+
+/// What a derived or source node evaluates to: its output digest (the
+/// identity its dependents see), a display value, and files to write when
+/// the content differs from what is on disk.
+public struct Evaluation: Sendable {
+    public var inputs: [NodeInput]
+    public var outputDigest: String
+    public var display: String?
+    public var files: [PendingFile]
+    /// Files that exist already and are the node's output (sources).
+    public var existingOutputs: [NodeOutput]
+
+    public init(inputs: [NodeInput], outputDigest: String, display: String? = nil,
+                files: [PendingFile] = [], existingOutputs: [NodeOutput] = []) {
+        self.inputs = inputs; self.outputDigest = outputDigest; self.display = display
+        self.files = files; self.existingOutputs = existingOutputs
+    }
+}
+
+/// A file a derived node writes: relative path, exact bytes, mode.
+public struct PendingFile: Sendable, Hashable {
+    public var path: String
+    public var contents: [UInt8]
+    public var mode: Int
+    public init(path: String, contents: [UInt8], mode: Int = 0o644) {
+        self.path = path; self.contents = contents; self.mode = mode
+    }
+    public init(path: String, text: String, mode: Int = 0o644) {
+        self.init(path: path, contents: Array(text.utf8), mode: mode)
+    }
+}
+
+/// The evaluated state of a dependency, as its dependents see it.
+public struct DependencyResult: Sendable {
+    public var node: NodeID
+    /// The identity dependents hash: outputs' digest (early cutoff).
+    public var outputDigest: String
+    public var display: String?
+    public var outputs: [NodeOutput]
+    public var key: String?
+    public init(node: NodeID, outputDigest: String, display: String?, outputs: [NodeOutput], key: String?) {
+        self.node = node; self.outputDigest = outputDigest; self.display = display; self.outputs = outputs; self.key = key
+    }
+}
+
+/// A node kind's recipe. The rule's name and version are part of every key
+/// it produces, so changing a recipe's logic invalidates exactly its results.
+public protocol Rule: Sendable {
+    var recipeName: String { get }
+    var recipeVersion: Int { get }
+    var kind: RuleKind { get }
+
+    /// Derived and source nodes: compute the inputs and the output in memory,
+    /// given the dependencies' results. Must not write anything.
+    func evaluate(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> Evaluation
+
+    /// Action nodes: the inputs that enter the key besides dependency outputs
+    /// (which the engine adds itself).
+    func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput]
+
+    /// Action nodes: produce the outputs for `key`. Returns output files
+    /// relative to the build directory; the engine hashes them and records
+    /// them only after this returned successfully.
+    func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String]
+
+    /// Called after the node's outputs became current (built, reused, or
+    /// restored), e.g. to point `artifacts/out/<node>` at them.
+    func activate(_ context: RuleContext, outputs: [NodeOutput]) throws
+}
+
+extension Rule {
+    public func evaluate(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> Evaluation {
+        fatalError("\(recipeName) is an action rule; evaluate() is not used")
+    }
+    public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] { [] }
+    public func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String] {
+        fatalError("\(recipeName) is not an action rule; run() is not used")
+    }
+    public func activate(_ context: RuleContext, outputs: [NodeOutput]) throws {}
+    public var recipe: String { "\(recipeName)@\(recipeVersion)" }
+}
+
+/// What rules may use while planning: the build directory root, the
+/// digest cache, settings that enter every key, and the event sink.
+public struct RuleContext: Sendable {
+    public let root: String
+    public let node: NodeID
+    public let digests: any FileDigesting
+    /// Values hashed into every key (e.g. "catalyst-flavor=4").
+    public let keySalt: [String]
+    public let events: any EventSink
+
+    public init(root: String, node: NodeID, digests: any FileDigesting, keySalt: [String], events: any EventSink) {
+        self.root = root; self.node = node; self.digests = digests; self.keySalt = keySalt; self.events = events
+    }
+
+    public func path(_ relative: String) -> String { relative.hasPrefix("/") ? relative : root + "/" + relative }
+
+    /// Replaces this directory's absolute path with `@ROOT@`, so digests of
+    /// text that embeds paths do not change when the directory moves.
+    public func normalize(_ text: String) -> String {
+        text.replacingOccurrences(of: root, with: "@ROOT@")
+    }
+}
+
+/// What an action rule gets while it runs: where to log, how to start
+/// children so they are interruptible and keep the directory lock.
+public struct RunContext: Sendable {
+    public let rule: RuleContext
+    /// Absolute path of this run's log file (parent directory exists).
+    public let logPath: String
+    public let runId: String
+    public let processes: ProcessGroupRegistry
+    /// A file descriptor children inherit so they hold the directory lock
+    /// until they exit (nil when not locked, e.g. in unit tests).
+    public let inheritedLockDescriptor: Int32?
+
+    public init(rule: RuleContext, logPath: String, runId: String, processes: ProcessGroupRegistry, inheritedLockDescriptor: Int32?) {
+        self.rule = rule; self.logPath = logPath; self.runId = runId; self.processes = processes
+        self.inheritedLockDescriptor = inheritedLockDescriptor
+    }
+}
+
+/// Content digests of files, cached or not. The state layer's digest cache
+/// implements it; tests may use `DirectFileDigester`.
+public protocol FileDigesting: Sendable {
+    func digest(of path: String) throws -> Digest
+}
+
+/// Hashes every time; no cache.
+public struct DirectFileDigester: FileDigesting {
+    public init() {}
+    public func digest(of path: String) throws -> Digest { try ContentHasher.digestFile(at: path) }
+}

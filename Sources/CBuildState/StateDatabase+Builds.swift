@@ -1,0 +1,146 @@
+import CBuildBasics
+import Foundation
+import GRDB
+
+/// Node-build operations: each is one transaction, so a crash between two
+/// calls leaves either the old or the new fact, never half of one.
+extension StateDatabase {
+    /// Records the start of an attempt (state `running`) and returns its row id.
+    public func beginBuild(_ record: NodeBuildRecord) throws -> Int64 {
+        var r = record
+        r.state = .running
+        r.outputs = []
+        try writer.write { db in try r.insert(db) }
+        return r.id!
+    }
+
+    /// Finishes an attempt. Outputs are stored only with a good state; a good
+    /// attempt also becomes the node's current build, in the same transaction.
+    public func finishBuild(id: Int64, state: NodeBuildRecord.State, outputs: [NodeBuildRecord.Output],
+                            endedAt: Date, message: String? = nil) throws {
+        try writer.write { db in
+            guard var r = try NodeBuildRecord.fetchOne(db, key: id) else { return }
+            r.state = state
+            r.outputs = state.isGood ? outputs : []
+            r.endedAt = endedAt
+            r.duration = endedAt.timeIntervalSince(r.startedAt)
+            r.message = message
+            try r.update(db)
+            if state.isGood {
+                try db.execute(sql: "INSERT OR REPLACE INTO node_current(node, build_id) VALUES (?, ?)",
+                               arguments: [r.node, id])
+            }
+        }
+    }
+
+    /// Records a finished good build in one step (derived nodes, reuse).
+    @discardableResult
+    public func recordBuild(_ record: NodeBuildRecord) throws -> Int64 {
+        precondition(record.state.isGood)
+        return try writer.write { db in
+            var r = record
+            try r.insert(db)
+            try db.execute(sql: "INSERT OR REPLACE INTO node_current(node, build_id) VALUES (?, ?)",
+                           arguments: [r.node, r.id!])
+            return r.id!
+        }
+    }
+
+    /// Makes an earlier good build current again (rollback, promotion, reuse).
+    public func setCurrent(node: String, buildId: Int64) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO node_current(node, build_id) VALUES (?, ?)",
+                           arguments: [node, buildId])
+        }
+    }
+
+    /// The build whose outputs are current for `node`.
+    public func currentBuild(node: String) throws -> NodeBuildRecord? {
+        try writer.read { db in
+            try NodeBuildRecord.fetchOne(db, sql: """
+                SELECT node_build.* FROM node_current JOIN node_build ON node_build.id = node_current.build_id
+                WHERE node_current.node = ?
+                """, arguments: [node])
+        }
+    }
+
+    /// Every current build, keyed by node.
+    public func currentBuilds() throws -> [String: NodeBuildRecord] {
+        try writer.read { db in
+            let rows = try NodeBuildRecord.fetchAll(db, sql: """
+                SELECT node_build.* FROM node_current JOIN node_build ON node_build.id = node_current.build_id
+                """)
+            return Dictionary(rows.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    /// Good builds with this key on any node (a fleet variant and its plain
+    /// target share keys), newest first.
+    public func goodBuilds(key: String) throws -> [NodeBuildRecord] {
+        try writer.read { db in
+            try NodeBuildRecord.fetchAll(db, sql: """
+                SELECT * FROM node_build WHERE key = ? AND state IN ('succeeded','reused','fetched')
+                ORDER BY id DESC
+                """, arguments: [key])
+        }
+    }
+
+    /// The newest attempt of a node, whatever its state.
+    public func lastAttempt(node: String) throws -> NodeBuildRecord? {
+        try writer.read { db in
+            try NodeBuildRecord.filter(NodeBuildRecord.Columns.node == node)
+                .order(NodeBuildRecord.Columns.id.desc).fetchOne(db)
+        }
+    }
+
+    /// Attempts, newest first; all nodes when `node` is nil.
+    public func history(node: String?, limit: Int = 50) throws -> [NodeBuildRecord] {
+        try writer.read { db in
+            var q = NodeBuildRecord.all()
+            if let node { q = q.filter(NodeBuildRecord.Columns.node == node) }
+            return try q.order(NodeBuildRecord.Columns.id.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// Attempts left `running` by a process that died (kill -9, power loss)
+    /// become `interrupted`. Call only while holding the exclusive lock.
+    @discardableResult
+    public func recoverAbandonedBuilds(now: Date) throws -> [NodeBuildRecord] {
+        try writer.write { db in
+            let rows = try NodeBuildRecord.filter(NodeBuildRecord.Columns.state == NodeBuildRecord.State.running.rawValue).fetchAll(db)
+            for var r in rows {
+                r.state = .interrupted
+                r.endedAt = now
+                r.message = "abandoned: the cbuild process running it ended without finishing"
+                try r.update(db)
+            }
+            return rows
+        }
+    }
+
+    /// Forgets nodes: their current pointers and their build rows.
+    public func forget(nodes: [String]) throws {
+        try writer.write { db in
+            for n in nodes {
+                try db.execute(sql: "DELETE FROM node_current WHERE node = ?", arguments: [n])
+                try db.execute(sql: "DELETE FROM node_build WHERE node = ?", arguments: [n])
+            }
+        }
+    }
+
+    /// Whether any other node's build row references the given output path
+    /// (so `clean` keeps files shared by a variant node).
+    public func currentNodesUsing(path: String) throws -> [String] {
+        try currentBuilds().values.filter { $0.outputs.contains { $0.path == path } }.map(\.node).sorted()
+    }
+
+    public func meta(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+}
