@@ -129,3 +129,27 @@ public final class ProcessGroupRegistry: @unchecked Sendable {
     }
     public var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
 }
+
+extension ChildProcess {
+    /// Runs on a dedicated thread so a child that takes hours never blocks
+    /// Swift's cooperative thread pool (which has one thread per core).
+    public static func runDetached(_ argv: [String], environment: [String: String]? = nil, logPath: String,
+                                   inheritDescriptor: Int32? = nil, registry: ProcessGroupRegistry?,
+                                   onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Exit {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Exit, Error>) in
+            let thread = Thread {
+                var pgid: pid_t = 0
+                do {
+                    let exit = try run(argv, environment: environment, logPath: logPath, inheritDescriptor: inheritDescriptor,
+                                       onStart: { pid in pgid = pid; registry?.add(pid) }, onLine: onLine)
+                    if pgid != 0 { registry?.remove(pgid) }
+                    cont.resume(returning: exit)
+                } catch {
+                    if pgid != 0 { registry?.remove(pgid) }
+                    cont.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
+    }
+}

@@ -61,9 +61,9 @@ struct ConcatRule: Rule {
             throw RuleFailure("told to fail by \(f)")
         }
         if sleepSeconds > 0 {
-            let exit = try ChildProcess.run(["sleep", "\(sleepSeconds)"], logPath: context.logPath,
-                                            inheritDescriptor: context.inheritedLockDescriptor,
-                                            onStart: { context.processes.add($0) })
+            let exit = try await ChildProcess.runDetached(["sleep", "\(sleepSeconds)"], logPath: context.logPath,
+                                                          inheritDescriptor: context.inheritedLockDescriptor,
+                                                          registry: context.processes)
             if !exit.succeeded { throw RuleFailure("sleep ended by signal", interrupted: context.processes.isInterrupted) }
         }
         var text = ""

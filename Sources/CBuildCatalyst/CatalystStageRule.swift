@@ -1,0 +1,131 @@
+import CBuildBasics
+import CBuildGraph
+import Foundation
+
+/// A catalyst run (`stage1` … `stage4`): runs
+/// `<command> -a -c .cache/catalyst/catalyst.conf -f <rendered spec>`,
+/// logs everything, reports emerge progress, and counts the run only when
+/// catalyst exited 0 AND its outputs exist where catalyst writes them:
+/// `artifacts/builds/<rel_type>/<target>-<subarch>-<version_stamp>.<ext>`
+/// with `.DIGESTS` (when digests are configured) and `.CONTENTS.gz`.
+/// Its key comes from its dependencies: the rendered spec (which carries
+/// the snapshot date, the seed or parent output and the merged trees'
+/// digests) and those nodes themselves.
+public struct CatalystStageRule: Rule {
+    /// The `spec/…` node this stage runs.
+    public let specNode: NodeID
+    /// Absolute path where the spec node writes the rendered spec.
+    public let specPath: String
+    public let command: [String]
+    public let confPath: String
+    /// `tar.xz`, `tar.bz2`, … from the configured compression mode.
+    public let tarballExtension: String
+    public let requireDigests: Bool
+    /// Extra environment for the catalyst process (simulator knobs pass through).
+    public let environment: [String: String]?
+
+    public init(specNode: NodeID, specPath: String, command: [String], confPath: String,
+                tarballExtension: String, requireDigests: Bool, environment: [String: String]? = nil) {
+        self.specNode = specNode; self.specPath = specPath; self.command = command; self.confPath = confPath
+        self.tarballExtension = tarballExtension; self.requireDigests = requireDigests; self.environment = environment
+    }
+
+    public var recipeName: String { "catalyst-stage" }
+    public var recipeVersion: Int { 1 }
+    public var kind: RuleKind { .action }
+
+    public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
+        // The catalyst flavour enters through the key salt; the command does
+        // not (sudo or not, the same build).
+        []
+    }
+
+    /// Where catalyst writes this stage's tarball, relative to the build directory.
+    public static func outputBase(spec: SpecValues) -> String? {
+        guard let rel = spec.first("rel_type"), let target = spec.first("target"),
+              let subarch = spec.first("subarch"), let stamp = spec.first("version_stamp") else { return nil }
+        return "artifacts/builds/\(rel)/\(target)-\(subarch)-\(stamp)"
+    }
+
+    public func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String] {
+        guard let spec = dependencies[specNode], let text = spec.display else {
+            throw RuleFailure("the rendered spec \(specNode) is not available")
+        }
+        let values = SpecValues(parsing: text)
+        guard let base = CatalystStageRule.outputBase(spec: values) else {
+            throw RuleFailure("the rendered spec lacks rel_type/target/subarch/version_stamp")
+        }
+        let argv = command + ["-a", "-c", confPath, "-f", specPath]
+        let events = context.rule.events
+        let node = context.rule.node.name
+        let header = "# cbuild: \(argv.joined(separator: " "))\n# node \(node) key \(key)\n"
+        _ = FileManager.default.createFile(atPath: context.logPath, contents: Data(header.utf8))
+        let exit: ChildProcess.Exit
+        do {
+            exit = try await ChildProcess.runDetached(argv, environment: environment, logPath: context.logPath,
+                                                      inheritDescriptor: context.inheritedLockDescriptor,
+                                                      registry: context.processes,
+                                                      onLine: { line in
+                                                          events.emit(.nodeOutput(node: node, line: line))
+                                                          if let p = EmergeProgress.parse(line) { events.emit(.nodeProgress(node: node, detail: p)) }
+                                                      })
+        } catch {
+            throw RuleFailure("cannot run \(command.joined(separator: " ")): \(error)", logPath: context.logPath)
+        }
+        if context.processes.isInterrupted {
+            throw RuleFailure("interrupted; catalyst's tmp and autoresume state stay for the next run", logPath: context.logPath, interrupted: true)
+        }
+        guard exit.succeeded else {
+            let how = exit.signal.map { "was killed by signal \($0)" } ?? "exited with status \(exit.status)"
+            throw RuleFailure("catalyst \(how)\n" + CatalystStageRule.tail(of: context.logPath, lines: 30)
+                              + "\nfull log: \(context.logPath)", logPath: context.logPath)
+        }
+        let tarball = "\(base).\(tarballExtension)"
+        var outputs = [tarball]
+        var missing: [String] = []
+        if !FileManager.default.fileExists(atPath: context.rule.path(tarball)) { missing.append(tarball) }
+        let contents = "\(base).\(tarballExtension).CONTENTS.gz"
+        if FileManager.default.fileExists(atPath: context.rule.path(contents)) { outputs.append(contents) }
+        let digests = "\(base).\(tarballExtension).DIGESTS"
+        if FileManager.default.fileExists(atPath: context.rule.path(digests)) { outputs.append(digests) }
+        else if requireDigests { missing.append(digests) }
+        if !missing.isEmpty {
+            throw RuleFailure("catalyst exited 0 but did not write " + missing.joined(separator: ", ")
+                              + "\nfull log: \(context.logPath)", logPath: context.logPath)
+        }
+        return outputs
+    }
+
+    /// Points `artifacts/out/<node>.<ext>` at the current tarball.
+    public func activate(_ context: RuleContext, outputs: [NodeOutput]) throws {
+        guard let tarball = outputs.first else { return }
+        try OutputLink.point(root: context.root, node: context.node.name, extension: tarballExtension, at: tarball.path)
+    }
+
+    /// The last `lines` lines of a log file.
+    public static func tail(of path: String, lines: Int) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        let all = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return all.suffix(lines + 1).joined(separator: "\n")
+    }
+}
+
+/// `artifacts/out/<node>.<ext>`: a stable, relative symlink to a node's
+/// current output, replaced atomically.
+public enum OutputLink {
+    public static func path(node: String, extension ext: String) -> String { "artifacts/out/\(node).\(ext)" }
+
+    public static func point(root: String, node: String, extension ext: String, at target: String) throws {
+        let link = root + "/" + path(node: node, extension: ext)
+        let dir = (link as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // relative target from the link's directory
+        let depth = path(node: node, extension: ext).split(separator: "/").count - 1
+        let relative = String(repeating: "../", count: depth) + target
+        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link), existing == relative { return }
+        let tmp = link + ".tmp-\(getpid())"
+        unlink(tmp)
+        guard symlink(relative, tmp) == 0 else { throw BasicsError.io(path: tmp, operation: "symlink", errno: errno) }
+        guard rename(tmp, link) == 0 else { throw BasicsError.io(path: link, operation: "rename", errno: errno) }
+    }
+}
