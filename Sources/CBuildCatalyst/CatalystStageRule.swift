@@ -129,3 +129,20 @@ public enum OutputLink {
         guard rename(tmp, link) == 0 else { throw BasicsError.io(path: link, operation: "rename", errno: errno) }
     }
 }
+
+/// Names dependencies by their role in a catalyst build, never by role or
+/// fleet: `spec/web@canary` and `spec/web` both enter as "spec",
+/// `snapshot/testing` and `snapshot/stable` as "snapshot", a parent stage as
+/// "parent". That is what makes promotion and fleet variants free.
+public enum NeutralInputName {
+    public static func of(_ dependency: NodeID) -> String {
+        switch dependency.kind {
+        case "stage1", "stage2", "stage3", "stage4", "diskimage": return "parent"
+        default: return dependency.kind
+        }
+    }
+}
+
+extension CatalystStageRule {
+    public func inputName(for dependency: NodeID) -> String { NeutralInputName.of(dependency) }
+}

@@ -212,7 +212,7 @@ public final class Engine: @unchecked Sendable {
                                  runId: String, dryRun: Bool) throws -> (NodeResult, DependencyResult) {
         let start = now()
         let ev = try def.rule.evaluate(context(id), dependencies: deps)
-        let inputs = ev.inputs + dependencyInputs(deps)
+        let inputs = ev.inputs + dependencyInputs(def.rule, deps)
         let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
         let current = try database.currentBuild(node: id.name)
         var reasons: [Reason] = []
@@ -272,8 +272,12 @@ public final class Engine: @unchecked Sendable {
         return outputs
     }
 
-    private func dependencyInputs(_ deps: [NodeID: DependencyResult]) -> [NodeInput] {
-        deps.values.map { NodeInput(name: $0.node.name, digest: $0.outputDigest, display: $0.display) }
+    private func dependencyInputs(_ rule: any Rule, _ deps: [NodeID: DependencyResult]) -> [NodeInput] {
+        deps.values.map { d in
+            let name = rule.inputName(for: d.node)
+            return NodeInput(name: name, digest: d.outputDigest, display: d.display,
+                             label: name == d.node.name ? nil : d.node.name)
+        }
     }
 
     // MARK: - action nodes
@@ -285,7 +289,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func decideAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult]) throws -> ActionDecision {
-        let inputs = try def.rule.inputs(context(id), dependencies: deps) + dependencyInputs(deps)
+        let inputs = try def.rule.inputs(context(id), dependencies: deps) + dependencyInputs(def.rule, deps)
         let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
         let current = try database.currentBuild(node: id.name)
         if let current, current.key == key.description {

@@ -87,10 +87,10 @@ public enum InputDiff {
         for name in Set(o.keys).union(n.keys).sorted() {
             switch (o[name], n[name]) {
             case let (a?, b?) where a.digest != b.digest:
-                out.append(.inputChanged(name: name, old: a.display, new: b.display,
+                out.append(.inputChanged(name: b.shownName, old: a.display, new: b.display,
                                          details: details(old: a.display, new: b.display)))
-            case let (nil, b?): out.append(.inputAdded(name: name, value: b.display))
-            case let (a?, nil): out.append(.inputRemoved(name: name, value: a.display))
+            case let (nil, b?): out.append(.inputAdded(name: b.shownName, value: b.display))
+            case let (a?, nil): out.append(.inputRemoved(name: a.shownName, value: a.display))
             default: break
             }
         }

@@ -86,6 +86,12 @@ public protocol Rule: Sendable {
     /// them only after this returned successfully.
     func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String]
 
+    /// The name under which a dependency's output enters this node's key.
+    /// Rules make it role- and variant-neutral ("snapshot" rather than
+    /// "snapshot/testing", "spec" rather than "spec/web@canary"), so the
+    /// same build under another role or fleet has the same key.
+    func inputName(for dependency: NodeID) -> String
+
     /// Called after the node's outputs became current (built, reused, or
     /// restored), e.g. to point `artifacts/out/<node>` at them.
     func activate(_ context: RuleContext, outputs: [NodeOutput]) throws
@@ -100,6 +106,7 @@ extension Rule {
         fatalError("\(recipeName) is not an action rule; run() is not used")
     }
     public func activate(_ context: RuleContext, outputs: [NodeOutput]) throws {}
+    public func inputName(for dependency: NodeID) -> String { dependency.name }
     public var recipe: String { "\(recipeName)@\(recipeVersion)" }
 }
 

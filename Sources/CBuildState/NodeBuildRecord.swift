@@ -19,12 +19,16 @@ public struct NodeBuildRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
     /// "features/ssh.toml", "snapshot"), its digest, and a human value for
     /// explanations ("portage-20261124", "packages: a b c").
     public struct Input: Codable, Sendable, Hashable {
+        /// Enters the key. Role- and variant-neutral ("snapshot", "spec").
         public var name: String
         public var digest: String
         public var display: String?
-        public init(name: String, digest: String, display: String? = nil) {
-            self.name = name; self.digest = digest; self.display = display
+        /// What explanations call it when it differs from `name` ("snapshot/stable").
+        public var label: String?
+        public init(name: String, digest: String, display: String? = nil, label: String? = nil) {
+            self.name = name; self.digest = digest; self.display = display; self.label = label
         }
+        public var shownName: String { label ?? name }
     }
 
     /// A file the node produced, relative to the build directory.
