@@ -40,10 +40,16 @@ let package = Package(
         .target(name: "CBuildArtifacts", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
         ]),
+        // Assembles the whole graph from the configuration; opens a workspace
+        // (lock, database, moved-directory check) for a command.
+        .target(name: "CBuildProject", dependencies: [
+            "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
+            "CBuildCatalyst", "CBuildArtifacts",
+        ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildProject",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -65,6 +71,7 @@ let package = Package(
         .testTarget(name: "CBuildGraphTests", dependencies: ["CBuildGraph", "CBuildState", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCatalystTests", dependencies: ["CBuildCatalyst", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
     ]
 )

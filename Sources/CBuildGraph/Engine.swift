@@ -106,11 +106,11 @@ public final class Engine: @unchecked Sendable {
                         switch def.rule.kind {
                         case .phony:
                             let r = phony(id, depResults)
-                            results[id] = r.0; available[id] = r.1
+                            results[id] = Engine.attach(r.0, r.1); available[id] = r.1
                         case .source, .derived:
                             do {
                                 let (res, dep) = try evaluateDerived(id, def, depResults, runId: runId, dryRun: options.dryRun)
-                                results[id] = res; available[id] = dep
+                                results[id] = Engine.attach(res, dep); available[id] = dep
                             } catch let error as UserError where error.exitStatus != .nodeFailed {
                                 // Bad input (a role that points nowhere, a value catalyst
                                 // cannot carry) ends the command before anything runs.
@@ -132,15 +132,15 @@ public final class Engine: @unchecked Sendable {
                             }
                             switch decision {
                             case let .clean(res, dep):
-                                results[id] = res; available[id] = dep
+                                results[id] = Engine.attach(res, dep); available[id] = dep
                             case let .reuse(res, dep, record):
                                 if options.dryRun {
                                     var r = res; r.outcome = .wouldRun
-                                    results[id] = r; available[id] = dep
+                                    results[id] = Engine.attach(r, dep); available[id] = dep
                                 } else {
                                     do {
                                         try makeCurrent(id, def, record: record, runId: runId, explanation: res.explanation)
-                                        results[id] = res; available[id] = dep
+                                        results[id] = Engine.attach(res, dep); available[id] = dep
                                     } catch {
                                         failed.insert(id); results[id] = failure(id, def, error)
                                     }
@@ -169,7 +169,7 @@ public final class Engine: @unchecked Sendable {
                 guard let finished = try await group.next() else { break }
                 running -= 1
                 inFlight.remove(finished.node)
-                results[finished.node] = finished.result
+                results[finished.node] = finished.dependency.map { Engine.attach(finished.result, $0) } ?? finished.result
                 if let dep = finished.dependency {
                     available[finished.node] = dep
                 } else {
@@ -445,6 +445,29 @@ public final class Engine: @unchecked Sendable {
     }
 
     // MARK: - helpers
+
+    static func attach(_ r: NodeResult, _ d: DependencyResult) -> NodeResult {
+        var r = r
+        r.outputDigest = d.outputDigest
+        r.display = d.display
+        return r
+    }
+
+    /// Evaluates a derived node in memory after planning its dependencies,
+    /// without writing anything: what `cbuild spec` prints. Fails when a
+    /// dependency's output is not known yet (an action that must run first).
+    public func evaluate(_ id: NodeID) async throws -> Evaluation {
+        guard let def = graph[id] else { throw GraphError.unknownNode(id.name, suggestion: nil) }
+        let plan = try await self.plan(def.dependencies)
+        var deps: [NodeID: DependencyResult] = [:]
+        for d in def.dependencies {
+            guard let r = plan.result(d), let digest = r.outputDigest else {
+                throw GraphError.ruleFailed(node: id, message: "its input \(d) has not been built yet; run `cbuild \(d)` first")
+            }
+            deps[d] = DependencyResult(node: d, outputDigest: digest, display: r.display, outputs: r.outputs, key: r.key)
+        }
+        return try def.rule.evaluate(context(id), dependencies: deps)
+    }
 
     /// The identity dependents hash for an action node: its outputs' content
     /// digests, not their paths, so a rebuild with identical bytes cuts off.

@@ -27,6 +27,9 @@ public struct NodeResult: Sendable, Codable {
     public var logPath: String?
     public var outputs: [NodeOutput]
     public var key: String?
+    /// The identity dependents hash (nil when unknown: failed, or pending in a plan).
+    public var outputDigest: String? = nil
+    public var display: String? = nil
 }
 
 /// The result of a build or dry run over a set of requested nodes.

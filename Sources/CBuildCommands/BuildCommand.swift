@@ -1,0 +1,80 @@
+import ArgumentParser
+import CBuildBasics
+import CBuildGraph
+import CBuildProject
+import Foundation
+
+/// `cbuild [NODE…]`: bring nodes and their inputs up to date.
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Bring nodes and their inputs up to date (the default command).",
+        discussion: """
+            Examples:
+              cbuild stage4/workstation
+              cbuild -j 2 -k fleet/prod
+              cbuild -n fleet/canary           dry run: what would run
+              cbuild --explain stage4/vm/test  why it would run
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .short, help: "Run up to N catalyst builds at once (default: [catalyst] jobs).") var jobs: Int?
+    @Flag(name: [.customShort("k"), .long], help: "Keep going: build what does not depend on a failed node.") var keepGoing = false
+    @Flag(name: [.customShort("n"), .long], help: "Dry run: show what would run, run nothing.") var dryRun = false
+    @Flag(help: "Explain why each node would run instead of building.") var explain = false
+    @Option(help: ArgumentHelp("Catalyst command to run instead of [catalyst] command, e.g. \"sudo catalyst\".", valueName: "CMD")) var catalyst: String?
+    @Argument(help: "Nodes to build (default: [project] default).") var nodes: [String] = []
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
+    }
+
+    func run() async throws {
+        if explain {
+            try await ExplainCommand.explain(global: global, nodes: nodes)
+            return
+        }
+        let options = ProjectGraph.Options(catalystCommand: catalyst.map { $0.split(separator: " ").map(String.init) })
+        let access: Workspace.Access = dryRun ? .readOnly : .mutating
+        let status: ExitStatus = try await Session.with(global, access: access, command: "cbuild build", graphOptions: options) { ws, terminal, reporter in
+            let ids = try ws.nodes(nodes)
+            let engine = ws.engine()
+            if dryRun {
+                let plan = try await engine.plan(ids)
+                reporter.finish()
+                if global.json { terminal.line(try Session.json(ExplainView.entries(plan, verbose: global.verbose))) }
+                else { terminal.out(ExplainView.render(plan, terminal: terminal, verbose: global.verbose, dryRun: true)) }
+                return .success
+            }
+            let interrupts = InterruptForwarder { engine.interrupt() }
+            defer { interrupts.cancel() }
+            let jobs = self.jobs ?? ws.configuration.project.catalyst.jobs
+            let summary = try await engine.build(ids, options: .init(jobs: jobs, keepGoing: keepGoing))
+            reporter.finish()
+            if global.json { terminal.line(try Session.json(summary)) }
+            else { terminal.out(SummaryView.render(summary, terminal: terminal)) }
+            if summary.interrupted { return .interrupted }
+            return summary.failed.isEmpty ? .success : .nodeFailed
+        }
+        if status != .success { throw ExitWith(status) }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into an engine interrupt (catalyst's whole process
+/// group gets SIGTERM; the node is recorded as interrupted).
+final class InterruptForwarder: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    init(_ action: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler(handler: action)
+            s.resume()
+            sources.append(s)
+        }
+    }
+    func cancel() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL)
+    }
+}

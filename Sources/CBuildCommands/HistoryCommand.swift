@@ -1,0 +1,33 @@
+import ArgumentParser
+import CBuildState
+import Foundation
+
+/// `cbuild history [NODE]`: past attempts with outcome, duration and key.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List past builds: when, node, outcome, duration, key.",
+        discussion: """
+            Examples:
+              cbuild history
+              cbuild history stage4/workstation --limit 5
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How many entries.") var limit: Int = 30
+    @Argument(help: "Only this node.") var node: String?
+
+    func run() async throws {
+        try await Session.with(global, access: .readOnly, command: "cbuild history") { ws, terminal, _ in
+            if let node { _ = try ws.graph.lookup([node]) }
+            let rows = try ws.database.history(node: node, limit: limit)
+            if global.json { terminal.line(try Session.json(rows)); return }
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            let table = [["WHEN", "NODE", "OUTCOME", "DURATION", "KEY"]] + rows.map {
+                [f.string(from: $0.startedAt), $0.node, $0.state.rawValue, $0.duration.map(Reporter.duration) ?? "-",
+                 String($0.key.dropFirst("sha256:".count).prefix(12))]
+            }
+            terminal.out(rows.isEmpty ? "no builds recorded\n" : TableView.render(table))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import CBuildArtifacts
+import CBuildBasics
+import CBuildCatalyst
+import CBuildConfig
+import CBuildGraph
+import Foundation
+
+/// Builds the DAG from a validated configuration: `init`; a `snapshot/ROLE`
+/// per role in use; `seed/NAME` per seed; per target (and per fleet
+/// variant) `confdir/`, `overlay/`, `fsscript/` when it has trees, `spec/`
+/// and its stage node; `fleet/NAME`; `all`.
+public enum ProjectGraph {
+    public struct Options: Sendable {
+        /// Overrides `[catalyst] command` (`--catalyst`).
+        public var catalystCommand: [String]?
+        /// Environment for catalyst (nil: inherit).
+        public var catalystEnvironment: [String: String]?
+        public init(catalystCommand: [String]? = nil, catalystEnvironment: [String: String]? = nil) {
+            self.catalystCommand = catalystCommand; self.catalystEnvironment = catalystEnvironment
+        }
+    }
+
+    public static func catalystConf(_ config: BuildConfiguration) -> CatalystConf {
+        let c = config.project.catalyst
+        return CatalystConf(flavor: c.flavor, root: config.directory.root, options: c.options, digests: c.digests,
+                            compression: c.compression)
+    }
+
+    /// The role link a snapshot role resolves through, relative to the root.
+    public static func snapshotRoleLink(flavor: Int, role: String) -> String {
+        flavor == 3 ? "artifacts/snapshots/portage-\(role).tar.xz" : "artifacts/snapshots/gentoo-\(role).sqfs"
+    }
+
+    /// The role link of a seed role.
+    public static func seedRoleLink(seed: String, role: String) -> String {
+        "artifacts/builds/seeds/\(seed)-\(role).tar.xz"
+    }
+
+    /// Key salt: what every key depends on besides its inputs.
+    public static func keySalt(_ config: BuildConfiguration) -> [String] {
+        ["catalyst-flavor=\(config.project.catalyst.flavor)"]
+    }
+
+    public static func build(_ config: BuildConfiguration, options: Options = Options()) throws -> BuildGraph {
+        let root = config.directory.root
+        let conf = catalystConf(config)
+        var defs: [NodeDefinition] = []
+        func template(_ path: String?) -> (name: String, text: String)? {
+            guard let path, let data = FileManager.default.contents(atPath: root + "/" + path) else { return nil }
+            return (path, String(decoding: data, as: UTF8.self))
+        }
+        defs.append(NodeDefinition(id: "init", rule: InitRule(conf: conf,
+                                                              confTemplate: template(config.project.catalyst.confTemplate),
+                                                              envscriptTemplate: template(config.project.catalyst.envscriptTemplate)),
+                                   dependencies: []))
+        for seed in config.project.seeds {
+            defs.append(NodeDefinition(id: NodeID(seed.nodeName), rule: RoleSourceRule(
+                artifactKind: "seed", roleLink: seedRoleLink(seed: seed.name, role: "stable"),
+                roleDescription: "seed '\(seed.name)' role 'stable'",
+                fetchHint: "run `cbuild seed fetch \(seed.name)`"), dependencies: []))
+        }
+        var roles = Set<String>()
+        var variants: [ResolvedTarget] = []
+        for name in config.targets.keys.sorted() { variants.append(try config.resolve(target: name, fleet: nil)) }
+        for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) where fleet.hasOverrides {
+            for m in fleet.members { variants.append(try config.resolve(target: m, fleet: fleet.name)) }
+        }
+        for v in variants { roles.insert(v.snapshotRole) }
+        for role in roles.sorted() {
+            defs.append(NodeDefinition(id: NodeID("snapshot/\(role)"), rule: RoleSourceRule(
+                artifactKind: "snapshot", roleLink: snapshotRoleLink(flavor: conf.flavor, role: role),
+                roleDescription: "snapshot role '\(role)'",
+                fetchHint: "run `cbuild snapshot fetch --role \(role)` (or `cbuild snapshot promote \(role) DATE`)"),
+                dependencies: []))
+        }
+        let command = options.catalystCommand ?? config.project.catalyst.command
+        for v in variants {
+            let suffix = String(v.nodeName.drop { $0 != "/" }.dropFirst())   // vm/test@canary
+            var treeDeps: [NodeID] = []
+            var confdir: NodeID?, overlay: NodeID?, fsscript: NodeID?
+            if !v.portageDirs.isEmpty {
+                confdir = NodeID("confdir/\(suffix)")
+                defs.append(NodeDefinition(id: confdir!, rule: TreeMergeRule(treeKind: "confdir", directories: v.portageDirs, concatenate: true), dependencies: []))
+                treeDeps.append(confdir!)
+            }
+            if !v.overlayDirs.isEmpty {
+                overlay = NodeID("overlay/\(suffix)")
+                defs.append(NodeDefinition(id: overlay!, rule: TreeMergeRule(treeKind: "overlay", directories: v.overlayDirs, concatenate: false), dependencies: []))
+                treeDeps.append(overlay!)
+            }
+            if !v.fsscripts.isEmpty {
+                fsscript = NodeID("fsscript/\(suffix)")
+                defs.append(NodeDefinition(id: fsscript!, rule: FsscriptRule(scripts: v.fsscripts), dependencies: []))
+                treeDeps.append(fsscript!)
+            }
+            let snapshot = NodeID("snapshot/\(v.snapshotRole)")
+            let seed = NodeID(v.seed.nodeName)
+            let specID = NodeID("spec/\(suffix)")
+            let specFile = SpecRule.specFile(for: v.nodeName)
+            defs.append(NodeDefinition(id: specID, rule: SpecRule(target: v, flavor: conf.flavor, specFile: specFile,
+                                                                  snapshotNode: snapshot, seedNode: seed,
+                                                                  confdirNode: confdir, overlayNode: overlay, fsscriptNode: fsscript),
+                                       dependencies: [snapshot, seed] + treeDeps))
+            defs.append(NodeDefinition(id: NodeID(v.nodeName), rule: CatalystStageRule(
+                specNode: specID, specPath: root + "/" + specFile, command: command, confPath: conf.confPath,
+                tarballExtension: CatalystConf.tarballExtension(compression: conf.compression),
+                requireDigests: !conf.digests.isEmpty, environment: options.catalystEnvironment),
+                dependencies: [specID, "init", seed]))
+        }
+        for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) {
+            let members = fleet.members.map { m -> NodeID in
+                let t = config.targets[m]!
+                return NodeID(fleet.hasOverrides ? "\(t.nodeName)@\(fleet.name)" : t.nodeName)
+            }
+            defs.append(NodeDefinition(id: NodeID(fleet.nodeName), rule: GroupRule(name: "fleet"), dependencies: members))
+        }
+        defs.append(NodeDefinition(id: "all", rule: GroupRule(name: "all"),
+                                   dependencies: config.targets.values.map { NodeID($0.nodeName) }.sorted()))
+        return try BuildGraph(defs)
+    }
+}
+
+/// A phony group (`fleet/NAME`, `all`).
+public struct GroupRule: Rule {
+    public let name: String
+    public init(name: String) { self.name = name }
+    public var recipeName: String { "group-\(name)" }
+    public var recipeVersion: Int { 1 }
+    public var kind: RuleKind { .phony }
+}

@@ -1,0 +1,110 @@
+import CBuildArtifacts
+import CBuildBasics
+import CBuildCatalyst
+import CBuildConfig
+import CBuildGraph
+import CBuildState
+import Foundation
+
+/// Everything a command works with, opened in the order that keeps bad
+/// input from touching state: discover the directory, load and validate the
+/// configuration (exit 2, nothing written), take the lock (exit 4), open
+/// the database (rebuilt with a warning when corrupt), recover builds a
+/// killed cbuild left running, notice a moved directory, build the graph.
+public final class Workspace: @unchecked Sendable {
+    public enum Access: Sendable { case readOnly, mutating }
+
+    public let directory: BuildDirectory
+    public let configuration: BuildConfiguration
+    public let database: StateDatabase
+    public let digests: DigestCache
+    public let lock: DirectoryLock
+    public let graph: BuildGraph
+    public let events: any EventSink
+    public let access: Access
+
+    public var root: String { directory.root }
+    public var catalyst: CatalystConf { ProjectGraph.catalystConf(configuration) }
+
+    public static func open(cwd: String = FileManager.default.currentDirectoryPath, explicit: String?,
+                            access: Access, command: String, events: any EventSink,
+                            graphOptions: ProjectGraph.Options = .init()) throws -> Workspace {
+        let directory = try BuildDirectory.discover(from: cwd, explicit: explicit)
+        let configuration = try BuildConfiguration.load(directory)
+        let graph = try ProjectGraph.build(configuration, options: graphOptions)
+        let lock = try DirectoryLock.acquire(cacheDirectory: directory.cacheDirectory,
+                                             mode: access == .mutating ? .exclusive : .shared, command: command)
+        if let holder = lock.writerHolding {
+            events.emit(.diagnostic(Diagnostic(.note, "a build is running (pid \(holder.pid): \(holder.command)); showing the state recorded so far")))
+        }
+        let (database, recovered) = try StateDatabase.open(at: directory.cacheDirectory + "/state.db")
+        if let recovered { events.emit(.diagnostic(Diagnostic(.warning, recovered))) }
+        let ws = Workspace(directory: directory, configuration: configuration, database: database,
+                           digests: DigestCache(database: database), lock: lock, graph: graph, events: events, access: access)
+        if access == .mutating {
+            let abandoned = try database.recoverAbandonedBuilds(now: Date())
+            for r in abandoned {
+                events.emit(.diagnostic(Diagnostic(.warning, "\(r.node): the run started \(r.startedAt) never finished (cbuild was killed); recorded as interrupted, it will run again")))
+            }
+        }
+        if lock.writerHolding == nil { try ws.noticeMove() }
+        return ws
+    }
+
+    private init(directory: BuildDirectory, configuration: BuildConfiguration, database: StateDatabase,
+                 digests: DigestCache, lock: DirectoryLock, graph: BuildGraph, events: any EventSink, access: Access) {
+        self.directory = directory; self.configuration = configuration; self.database = database
+        self.digests = digests; self.lock = lock; self.graph = graph; self.events = events; self.access = access
+    }
+
+    /// When the directory was moved or cloned since the last command, say so
+    /// in one line; rendering `init` rewrites catalyst.conf with the new
+    /// paths and rebuilds nothing (keys never contain the path).
+    private func noticeMove() throws {
+        let previous = try database.meta("root")
+        if let previous, previous != root {
+            events.emit(.diagnostic(Diagnostic(.note, "build directory moved from \(previous) to \(root); re-rendering catalyst.conf (nothing needs rebuilding)")))
+        }
+        if previous != root || !FileManager.default.fileExists(atPath: root + "/" + InitRule.confFile) {
+            _ = try renderInit()
+            try database.setMeta("root", root)
+        }
+    }
+
+    /// Brings `init` up to date; returns whether its files changed.
+    @discardableResult
+    public func renderInit() throws -> Bool {
+        guard let def = graph[NodeID("init")] else { return false }
+        let ctx = RuleContext(root: root, node: "init", digests: digests, keySalt: ProjectGraph.keySalt(configuration), events: events)
+        let ev = try def.rule.evaluate(ctx, dependencies: [:])
+        var changed = false
+        for f in ev.files {
+            let full = root + "/" + f.path
+            if let data = FileManager.default.contents(atPath: full), [UInt8](data) == f.contents { continue }
+            try Engine.writeAtomically(full, f.contents, mode: f.mode)
+            changed = true
+        }
+        try def.rule.activate(ctx, outputs: [])
+        return changed
+    }
+
+    public func engine() -> Engine {
+        let e = Engine(graph: graph, database: database, root: root, digests: digests,
+                       keySalt: ProjectGraph.keySalt(configuration), events: events)
+        e.inheritedLockDescriptor = lock.writerHolding == nil && access == .mutating ? lock.inheritableDescriptor : nil
+        return e
+    }
+
+    /// Resolves node names typed by the user (default: `[project] default`).
+    public func nodes(_ names: [String]) throws -> [NodeID] {
+        try graph.lookup(names.isEmpty ? configuration.project.defaultNodes : names)
+    }
+
+    /// Flushes cached digests and releases the lock.
+    public func close() {
+        try? digests.flush()
+        lock.release()
+    }
+}
+
+extension DigestCache: FileDigesting {}
