@@ -1,0 +1,155 @@
+/// One buildable machine or stage: `targets/vm/test.toml` is the target
+/// `vm/test` and the node `stage4/vm/test` (SPEC section 5). As written in
+/// its file, validated; `ResolvedTarget` is the target with its features
+/// and a fleet's overrides merged in.
+public struct TargetConfig: Sendable, Hashable {
+    /// The file's path under `targets/` without `.toml`: `vm/test`.
+    public var name: String
+    /// The file, relative to the build directory: `targets/vm/test.toml`.
+    public var file: String
+    public var stage: StageKind
+    /// `seed/NAME` or another target's node (`stage4/base`).
+    public var seed: SeedReference
+    /// The snapshot role the target builds on; default `stable`.
+    public var snapshot: String
+    /// Whether the file writes `snapshot` (for `--explain`).
+    public var snapshotIsExplicit: Bool
+    /// The portage profile, e.g. `default/linux/amd64/23.0`.
+    public var profile: String
+    /// catalyst's subarch, e.g. `amd64`.
+    public var subarch: String
+    /// Spec template path; nil means the built-in default for the stage.
+    public var spec: String?
+    public var features: [String]
+    public var packages: [String]
+    public var use: [String]
+    public var services: [String]
+    public var kernel: KernelConfig?
+    /// Image formats derived from the stage (`qcow2`, `raw`, …); checked by the image rules.
+    public var images: [String]
+    /// Raw spec keys, in file order.
+    public var specExtra: [SpecExtraEntry]
+    /// Per-target template variables: `NAME` is written `@NAME@` in templates.
+    public var vars: [String: String]
+    public var description: String?
+
+    /// `stage4/vm/test` (`diskimage/NAME` for a disk image).
+    public var nodeName: String { stage.nodeName(for: name) }
+
+    public static let defaultSnapshotRole = "stable"
+
+    static let allowedKeys = ["stage", "seed", "snapshot", "profile", "subarch", "spec", "features", "packages",
+                              "use", "services", "kernel", "images", "spec_extra", "vars", "description"]
+    static let kernelKeys = ["config", "sources"]
+
+    init(name: String, reading document: TOMLDocument, flavor: Int, rules: PathRules) throws {
+        let r = document.reader
+        try r.rejectUnknownKeys(allowed: Self.allowedKeys)
+        self.name = name
+        file = document.file
+        stage = try Self.stage(r, flavor: flavor)
+        let seedText = try r.requiredString("seed", expected: "\"seed/NAME\" or another target's node such as \"stage4/base\"")
+        guard let seed = Self.seedReference(seedText) else {
+            throw r.invalid("seed", "'\(seedText)' names neither a seed nor a target node",
+                            hint: "write \"seed/NAME\" for [seeds.NAME] or \"stageN/TARGET\" for another target's output")
+        }
+        self.seed = seed
+        snapshotIsExplicit = r.has("snapshot")
+        snapshot = try r.role("snapshot") ?? Self.defaultSnapshotRole
+        profile = try r.requiredString("profile", expected: "the portage profile, e.g. \"default/linux/amd64/23.0\"")
+        guard !profile.isEmpty, !NameRules.hasSpaceOrComment(profile), !profile.hasPrefix("/") else {
+            throw r.invalid("profile", "'\(profile)' is not a profile path", hint: "e.g. \"default/linux/amd64/23.0\"")
+        }
+        subarch = try r.requiredString("subarch", expected: "catalyst's subarch, e.g. \"amd64\"")
+        guard NameRules.isName(subarch) else { throw r.invalid("subarch", "'\(subarch)' is not a subarch name") }
+        spec = try r.path("spec", kind: .file, rules: rules)
+        features = try r.names("features", kind: "feature")
+        packages = try r.atoms("packages")
+        use = try r.useFlags("use")
+        services = try r.services("services")
+        kernel = try Self.kernel(r, rules: rules)
+        images = try r.names("images", kind: "image format")
+        specExtra = try Self.specExtra(r)
+        vars = try Self.vars(r)
+        description = try r.string("description")
+    }
+
+    /// `seed/NAME` → `.seed`, `stage1`…`stage4/NAME` → `.target`; anything else nil.
+    static func seedReference(_ text: String) -> SeedReference? {
+        guard let slash = text.firstIndex(of: "/") else { return nil }
+        let prefix = String(text[..<slash]), rest = String(text[text.index(after: slash)...])
+        if prefix == "seed" { return NameRules.isName(rest) ? .seed(rest) : nil }
+        guard case .stage? = StageKind(nodePrefix: prefix), NameRules.isPathName(rest) else { return nil }
+        return .target(text)
+    }
+
+    private static func stage(_ r: TableReader, flavor: Int) throws -> StageKind {
+        let expected = "an integer 1 to 4 or \"diskimage\""
+        guard let value = r.node("stage") else { throw r.missing("stage", expected: expected) }
+        switch value {
+        case let .integer(n):
+            guard (1...4).contains(n) else { throw r.invalid("stage", "\(n) is not a stage", hint: "use 1, 2, 3, 4 or \"diskimage\"") }
+            return .stage(n)
+        case .string("diskimage"):
+            guard flavor >= 4 else {
+                throw r.invalid("stage", "catalyst flavour \(flavor) has no diskimage target",
+                                hint: "set [catalyst] flavor = 4 in cbuild.toml")
+            }
+            return .diskimage
+        case let .string(s):
+            throw r.invalid("stage", "'\(s)' is not a stage", hint: "use 1, 2, 3, 4 or \"diskimage\"")
+        default:
+            throw r.wrongType("stage", expected: expected, found: value)
+        }
+    }
+
+    private static func kernel(_ r: TableReader, rules: PathRules) throws -> KernelConfig? {
+        guard let k = try r.table("kernel") else { return nil }
+        try k.rejectUnknownKeys(allowed: kernelKeys)
+        let config = try k.path("config", kind: .file, rules: rules)
+        let sources = try k.string("sources")
+        if let sources, !NameRules.isAtom(sources) {
+            throw k.invalid("sources", "'\(sources)' is not a package atom", hint: "e.g. \"sys-kernel/gentoo-kernel\"")
+        }
+        return config == nil && sources == nil ? nil : KernelConfig(config: config, sources: sources)
+    }
+
+    private static func specExtra(_ r: TableReader) throws -> [SpecExtraEntry] {
+        guard let t = try r.table("spec_extra") else { return [] }
+        return try t.entries.map { entry in
+            let key = entry.key
+            guard !key.isEmpty, !NameRules.hasSpaceOrComment(key), !key.contains(":") else {
+                throw t.invalid(key, "'\(key)' is not a catalyst spec key")
+            }
+            switch entry.value {
+            case .string:
+                return SpecExtraEntry(key: key, value: .string(try t.specSafeString(key) ?? ""))
+            case .array:
+                let values = try t.strings(key) ?? []
+                for (index, value) in values.enumerated() where value.isEmpty || NameRules.hasSpaceOrComment(value) {
+                    throw t.invalid(key, index: index, "'\(value)' is empty or contains a space, '#' or a line break",
+                                    hint: "a list element is one word on its own line in the spec")
+                }
+                return SpecExtraEntry(key: key, value: .list(values))
+            default:
+                throw t.wrongType(key, expected: "a string or an array of strings", found: entry.value)
+            }
+        }
+    }
+
+    private static func vars(_ r: TableReader) throws -> [String: String] {
+        guard let t = try r.table("vars") else { return [:] }
+        var vars: [String: String] = [:]
+        for entry in t.entries {
+            let key = entry.key
+            guard NameRules.isVariable(key) else {
+                throw t.invalid(key, "'\(key)' is not a variable name", hint: "use UPPER_SNAKE_CASE, written @\(key.uppercased())@ in templates")
+            }
+            guard !NameRules.builtinTokens.contains(key) else {
+                throw t.invalid(key, "'\(key)' is a built-in token", hint: "built-in tokens: " + NameRules.builtinTokens.joined(separator: ", "))
+            }
+            vars[key] = try t.specSafeString(key)
+        }
+        return vars
+    }
+}

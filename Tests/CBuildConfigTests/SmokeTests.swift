@@ -1,0 +1,3 @@
+import Testing
+@testable import CBuildConfig
+@Test func smoke() { #expect(NameRules.isName("a")) }
