@@ -1,0 +1,202 @@
+import CBuildBasics
+import Foundation
+import GRDB
+
+/// SHA-256 digests of files, remembered in the `file_digest` table so an
+/// unchanged file — a multi-GB snapshot or a confdir of hundreds of small
+/// files — is read once and afterwards only stat'ed.
+///
+/// An entry is used (a *hit*) only when both hold:
+/// 1. the file's (device, inode, size, mtime ns, ctime ns) equal the
+///    entry's — any write, rename-over, `touch` or chmod changes one of them;
+/// 2. the racy-git rule: the entry's mtime is older than the moment its
+///    content was hashed by more than `racyMarginNs` (10 ms). File times come
+///    from the kernel's coarse clock, which lags the real clock by up to one
+///    timer tick (1–10 ms for HZ 1000…100). A file modified again within that
+///    tick after being hashed could keep the same mtime (and size); with the
+///    margin, any later write gets an mtime strictly newer than the entry's,
+///    so it is seen. The hash time is taken before the content is read.
+/// An entry failing rule 2 is *racy*: the file is re-hashed, and the new
+/// entry (with its later hash time) is stored, so the file becomes trusted
+/// once it is old enough. File systems whose clock is not this machine's
+/// (NFS) are outside this guarantee.
+///
+/// Counters partition lookups: `hits` (served from the cache), `misses`
+/// (no entry, or the stat differed), `racyRehashes` (stat matched but the
+/// entry was too young to trust).
+///
+/// New entries are buffered in memory and written by `flush()` in one
+/// transaction; callers flush at the end of a command. Thread-safe.
+public final class DigestCache: @unchecked Sendable {
+    /// How much older than its hash time a file's mtime must be for the entry to be trusted.
+    public static let racyMarginNs: Int64 = 10_000_000
+
+    private let database: StateDatabase
+    private let concurrency: Int
+    private let lock = NSLock()
+    /// Entries known for this run: loaded from the database or just computed.
+    private var known: [String: FileDigestRecord] = [:]
+    /// Paths whose row has been looked up in the database (found or not).
+    private var looked: Set<String> = []
+    private var pending: [String: FileDigestRecord] = [:]
+    private struct Counters { var hits = 0, misses = 0, racy = 0 }
+    private var counters = Counters()
+
+    private let racyMargin: Int64
+
+    /// `racyMarginNs` is for tests that need a file to stay racy for longer.
+    public init(database: StateDatabase, concurrency: Int = ParallelHasher.defaultConcurrency,
+                racyMarginNs: Int64 = DigestCache.racyMarginNs) {
+        self.database = database
+        self.concurrency = concurrency
+        self.racyMargin = racyMarginNs
+    }
+
+    public var hits: Int { lock.lock(); defer { lock.unlock() }; return counters.hits }
+    public var misses: Int { lock.lock(); defer { lock.unlock() }; return counters.misses }
+    public var racyRehashes: Int { lock.lock(); defer { lock.unlock() }; return counters.racy }
+    /// Entries computed since the last flush.
+    public var pendingCount: Int { lock.lock(); defer { lock.unlock() }; return pending.count }
+
+    /// The SHA-256 of the file at `path` (symlinks followed; a relative path
+    /// is taken from the current directory). Throws `BasicsError.io` naming the path.
+    public func digest(of path: String) throws -> Digest {
+        let absolute = Self.absolute(path)
+        try load([absolute])
+        return try lookup(absolute)
+    }
+
+    /// Digests of many files, checked and hashed on all cores, in input
+    /// order. Throws the first failure in input order, naming its file.
+    public func digests(of paths: [String]) throws -> [Digest] {
+        let absolute = paths.map(Self.absolute)
+        var seen = Set<String>()
+        let unique = absolute.filter { seen.insert($0).inserted }
+        try load(unique)
+        let results = ParallelHasher.map(unique, concurrency: concurrency) { [self] in try lookup($0) }
+        var byPath: [String: Digest] = [:]
+        for (path, result) in zip(unique, results) {
+            switch result {
+            case let .success(d): byPath[path] = d
+            case let .failure(f): throw f.underlying
+            }
+        }
+        return absolute.map { byPath[$0]! }
+    }
+
+    /// Writes the entries computed since the last flush in one transaction.
+    public func flush() throws {
+        lock.lock()
+        let batch = Array(pending.values)
+        lock.unlock()
+        guard !batch.isEmpty else { return }
+        try database.writer.write { db in
+            for record in batch { try record.insert(db, onConflict: .replace) }
+        }
+        lock.lock()
+        for record in batch where pending[record.path] == record { pending[record.path] = nil }
+        lock.unlock()
+    }
+
+    // MARK: - Lookup
+
+    private func lookup(_ path: String) throws -> Digest {
+        let before = try FileStat.of(path, followSymlinks: true)
+        lock.lock()
+        let entry = known[path]
+        lock.unlock()
+        if let entry, Self.matches(entry, before) {
+            if entry.mtimeNs < entry.hashedAtNs - racyMargin, let digest = Digest(tagged: entry.sha256) {
+                count(\.hits)
+                return digest
+            }
+            count(\.racy)
+        } else {
+            count(\.misses)
+        }
+        return try hash(path, stat: before)
+    }
+
+    /// Reads the content; the entry is remembered only if the file did not
+    /// change while it was read (same stat before and after).
+    private func hash(_ path: String, stat first: FileStat) throws -> Digest {
+        var before = first
+        var attempt = 0
+        while true {
+            let hashedAt = Self.nowNs()
+            let digest = try ContentHasher.digestFile(at: path, .sha256)
+            let after = try FileStat.of(path, followSymlinks: true)
+            if after == before {
+                let record = FileDigestRecord(
+                    path: path, device: Int64(bitPattern: after.device), inode: Int64(bitPattern: after.inode),
+                    size: after.size, mtimeNs: after.mtimeNs, ctimeNs: after.ctimeNs,
+                    sha256: digest.description, hashedAtNs: hashedAt)
+                lock.lock()
+                known[path] = record
+                pending[path] = record
+                lock.unlock()
+                return digest
+            }
+            // Changed under us: read again, and give up remembering it after a few tries.
+            attempt += 1
+            if attempt >= 3 { return digest }
+            before = after
+        }
+    }
+
+    private static func matches(_ entry: FileDigestRecord, _ st: FileStat) -> Bool {
+        entry.device == Int64(bitPattern: st.device) && entry.inode == Int64(bitPattern: st.inode)
+            && entry.size == st.size && entry.mtimeNs == st.mtimeNs && entry.ctimeNs == st.ctimeNs
+    }
+
+    /// Fetches the rows of paths not looked up yet, in chunks below SQLite's variable limit.
+    private func load(_ paths: [String]) throws {
+        lock.lock()
+        let missing = paths.filter { !looked.contains($0) }
+        lock.unlock()
+        guard !missing.isEmpty else { return }
+        var found: [FileDigestRecord] = []
+        try database.writer.read { db in
+            var start = 0
+            while start < missing.count {
+                let chunk = Array(missing[start..<min(start + 500, missing.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns
+                    FROM file_digest WHERE path IN (\(marks))
+                    """, arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    found.append(FileDigestRecord(path: row[0], device: row[1], inode: row[2], size: row[3],
+                                                  mtimeNs: row[4], ctimeNs: row[5], sha256: row[6], hashedAtNs: row[7]))
+                }
+                start += 500
+            }
+        }
+        lock.lock()
+        for record in found where known[record.path] == nil { known[record.path] = record }
+        looked.formUnion(missing)
+        lock.unlock()
+    }
+
+    private func count(_ counter: WritableKeyPath<Counters, Int>) {
+        lock.lock(); counters[keyPath: counter] += 1; lock.unlock()
+    }
+
+    private static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    private static func nowNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+extension TreeHasher {
+    /// A tree hasher whose file contents come through the digest cache.
+    public init(cache: DigestCache) {
+        self.init(fileDigests: { try cache.digests(of: $0) })
+    }
+}

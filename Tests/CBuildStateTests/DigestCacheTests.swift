@@ -1,0 +1,213 @@
+import Testing
+import Foundation
+import GRDB
+@testable import CBuildState
+import CBuildBasics
+import CBuildTestSupport
+
+@Suite struct DigestCacheTests {
+    /// A build directory's state database on disk, as cbuild opens it.
+    private func openDatabase(_ dir: TemporaryDirectory) throws -> StateDatabase {
+        try StateDatabase.open(at: dir.path + "/.cache/state.db").0
+    }
+
+    /// Sets a file's mtime (and atime) `secondsAgo` into the past, keeping
+    /// the nanoseconds given; ctime becomes now, as the kernel always does.
+    private func setMtime(_ path: String, seconds: Int, nanoseconds: Int = 0) {
+        var times = [timespec(tv_sec: seconds, tv_nsec: nanoseconds), timespec(tv_sec: seconds, tv_nsec: nanoseconds)]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    }
+
+    private func ageOneHour(_ path: String) {
+        setMtime(path, seconds: Int(Date().timeIntervalSince1970) - 3600, nanoseconds: 500)
+    }
+
+    private func sha256sum(_ path: String) throws -> String {
+        let r = try SystemProcessRunner().run(["sha256sum", path])
+        return String(r.stdoutString.prefix(64))
+    }
+
+    private func rowCount(_ db: StateDatabase) throws -> Int {
+        try db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM file_digest") ?? -1 }
+    }
+
+    @Test func secondLookupIsAHitAndSurvivesAFlush() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try openDatabase(dir)
+        let file = try dir.write("specs/stage4.spec", "subarch: amd64\ntarget: stage4\n")
+        ageOneHour(file)
+
+        let cache = DigestCache(database: db)
+        let first = try cache.digest(of: file)
+        #expect(first.algorithm == .sha256)
+        #expect(first.hex == (try sha256sum(file)))
+        #expect((cache.hits, cache.misses, cache.racyRehashes) == (0, 1, 0))
+        #expect(try cache.digest(of: file) == first)
+        #expect((cache.hits, cache.misses, cache.racyRehashes) == (1, 1, 0))
+
+        // Nothing reaches the database before flush; flush writes the entry.
+        #expect(try rowCount(db) == 0)
+        #expect(cache.pendingCount == 1)
+        try cache.flush()
+        #expect(try rowCount(db) == 1)
+        #expect(cache.pendingCount == 0)
+
+        // A later command (a new cache on a reopened database) only stats the file.
+        let reopened = try openDatabase(dir)
+        let later = DigestCache(database: reopened)
+        #expect(try later.digest(of: file) == first)
+        #expect((later.hits, later.misses) == (1, 0))
+        let row = try reopened.writer.read { try FileDigestRecord.fetchOne($0, key: file) }
+        #expect(row?.sha256 == first.description)
+        #expect(row?.mtimeNs == (try FileStat.of(file)).mtimeNs)
+    }
+
+    @Test func sameSizeRewriteWithRestoredMtimeIsSeen() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = DigestCache(database: try openDatabase(dir))
+        let file = try dir.write("kernel/config", "CONFIG_A=y\n")
+        ageOneHour(file)
+        let old = try FileStat.of(file)
+        let before = try cache.digest(of: file)
+
+        // Same length, mtime put back to the exact nanosecond: only ctime tells.
+        try "CONFIG_B=y\n".write(toFile: file, atomically: false, encoding: .utf8)
+        setMtime(file, seconds: Int(old.mtimeNs / 1_000_000_000), nanoseconds: Int(old.mtimeNs % 1_000_000_000))
+        let now = try FileStat.of(file)
+        #expect(now.size == old.size && now.mtimeNs == old.mtimeNs && now.inode == old.inode)
+        #expect(now.ctimeNs != old.ctimeNs)
+
+        let after = try cache.digest(of: file)
+        #expect(after != before)
+        #expect(after.hex == (try sha256sum(file)))
+        #expect((cache.hits, cache.misses) == (0, 2))
+    }
+
+    @Test func replacedAndRepointedFilesAreSeen() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = DigestCache(database: try openDatabase(dir))
+        let a = try dir.write("a", "same size A"), b = try dir.write("b", "same size B")
+        ageOneHour(a); ageOneHour(b)
+        let link = dir.path + "/current"
+        #expect(symlink("a", link) == 0)
+        #expect(try cache.digest(of: link) == ContentHasher.digest(.sha256, "same size A"))
+        // The role-style symlink moves to another file: a different inode.
+        #expect(unlink(link) == 0 && symlink("b", link) == 0)
+        #expect(try cache.digest(of: link) == ContentHasher.digest(.sha256, "same size B"))
+        // A file renamed over the original: another inode at the same path.
+        #expect(rename(b, a) == 0)
+        #expect(try cache.digest(of: a) == ContentHasher.digest(.sha256, "same size B"))
+        #expect(cache.hits == 0)
+    }
+
+    /// The racy-git rule. A one-minute margin makes "written just now"
+    /// certain however slow the machine is; production uses 10 ms.
+    @Test func racyFileIsRehashedUntilItIsOldEnough() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try openDatabase(dir)
+        let cache = DigestCache(database: db, racyMarginNs: 60_000_000_000)
+        let file = try dir.write("overlay/etc/motd", "welcome\n")
+
+        let d1 = try cache.digest(of: file)
+        #expect((cache.hits, cache.misses, cache.racyRehashes) == (0, 1, 0))
+        let d2 = try cache.digest(of: file)
+        #expect(d2 == d1)
+        #expect((cache.hits, cache.misses, cache.racyRehashes) == (0, 1, 1), "a file written just now is not trusted")
+
+        // The racy entry is stored, and stays untrusted for the next command.
+        try cache.flush()
+        #expect(try rowCount(db) == 1)
+        let next = DigestCache(database: db, racyMarginNs: 60_000_000_000)
+        #expect(try next.digest(of: file) == d1)
+        #expect(next.racyRehashes == 1 && next.hits == 0)
+
+        // Once its mtime is old, the file is hashed once more (its ctime
+        // changed) and trusted from then on.
+        ageOneHour(file)
+        #expect(try next.digest(of: file) == d1)
+        #expect(next.misses == 1)
+        #expect(try next.digest(of: file) == d1)
+        #expect(next.hits == 1)
+    }
+
+    @Test func defaultMarginTrustsOldFilesOnly() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = DigestCache(database: try openDatabase(dir))
+        #expect(DigestCache.racyMarginNs == 10_000_000)
+        let future = try dir.write("future", "clock skew\n")
+        // An mtime ahead of the clock (skew, or written in the same tick) is never trusted.
+        setMtime(future, seconds: Int(Date().timeIntervalSince1970) + 3600)
+        _ = try cache.digest(of: future)
+        _ = try cache.digest(of: future)
+        #expect((cache.hits, cache.racyRehashes) == (0, 1))
+    }
+
+    @Test func manyFilesInParallelInInputOrder() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try openDatabase(dir)
+        let cache = DigestCache(database: db)
+        let files = try (0..<64).map { i in try dir.write("tree/f\(i)", String(repeating: "x", count: i * 97) + "\(i)") }
+        for f in files { ageOneHour(f) }
+        let asked = files.reversed() + files.prefix(3)   // duplicates are hashed once
+        let expected = try asked.map { try ContentHasher.digestFile(at: $0) }
+
+        #expect(try cache.digests(of: Array(asked)) == expected)
+        #expect((cache.hits, cache.misses) == (0, 64))
+        #expect(try cache.digests(of: Array(asked)) == expected)
+        #expect((cache.hits, cache.misses) == (64, 64))
+        try cache.flush()
+        #expect(try rowCount(db) == 64)
+
+        let later = DigestCache(database: db)
+        #expect(try later.digests(of: files) == files.map { try! ContentHasher.digestFile(at: $0) })
+        #expect((later.hits, later.misses) == (64, 0))
+    }
+
+    @Test func relativePathsAreTakenFromTheCurrentDirectory() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = DigestCache(database: try openDatabase(dir))
+        let cwd = FileManager.default.currentDirectoryPath
+        // Package.swift exists where `swift test` runs; compare with its absolute path.
+        guard FileManager.default.fileExists(atPath: cwd + "/Package.swift") else { return }
+        #expect(try cache.digest(of: "Package.swift") == (try ContentHasher.digestFile(at: cwd + "/Package.swift")))
+    }
+
+    @Test func missingFileFailsNamingIt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = DigestCache(database: try openDatabase(dir))
+        let ok = try dir.write("ok", "1")
+        let missing = dir.path + "/missing"
+        #expect {
+            try cache.digests(of: [ok, missing])
+        } throws: { error in
+            guard case let BasicsError.io(path, _, code) = error else { return false }
+            return path == missing && code == ENOENT
+        }
+        #expect(throws: BasicsError.self) { try cache.digest(of: dir.path) }
+    }
+
+    @Test func treeHashingThroughTheCache() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = DigestCache(database: try StateDatabase())
+        try dir.write("portage/package.use/ssh", "net-misc/openssh -kerberos\n")
+        try dir.write("portage/make.conf", "USE=\"-X\"\n")
+        ageOneHour(dir.path + "/portage/package.use/ssh")
+        ageOneHour(dir.path + "/portage/make.conf")
+
+        let hasher = TreeHasher(cache: cache)
+        let first = try hasher.hash(dir.path + "/portage")
+        #expect(first == (try TreeHasher().hash(dir.path + "/portage")))
+        #expect(cache.misses == 2)
+        #expect(try hasher.hash(dir.path + "/portage").digest == first.digest)
+        #expect(cache.hits == 2)
+    }
+}
