@@ -26,7 +26,7 @@ struct GraphCommand: AsyncParsableCommand {
         try await Session.with(global, access: .readOnly, command: "cbuild graph") { ws, terminal, reporter in
             let roots = nodes.isEmpty ? ws.graph.allIDs : try ws.graph.lookup(nodes)
             let order = ws.graph.closure(of: roots)
-            let plan = try await ws.engine().plan(roots)
+            let plan = try await ws.engine().plan(roots, tolerateInputErrors: true)
             reporter.finish()
             let stale = Set(plan.results.filter { $0.explanation.verdict != .clean }.map(\.node))
             let fmt = global.json ? "json" : format

@@ -28,14 +28,14 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await Session.with(global, access: .readOnly, command: "cbuild status") { ws, terminal, reporter in
             let ids = nodes.isEmpty ? ws.graph.allIDs : try ws.graph.lookup(nodes)
-            let plan = try await ws.engine().plan(ids)
+            let plan = try await ws.engine().plan(ids, tolerateInputErrors: true)
             reporter.finish()
             let current = try ws.database.currentBuilds()
             var rows: [Row] = []
             for r in plan.results where r.explanation.kind == .action || (!nodes.isEmpty && nodes.contains(r.node.name)) {
                 let cur = current[r.node.name]
                 let last = try ws.database.lastAttempt(node: r.node.name)
-                let state: String
+                var state: String
                 switch r.explanation.verdict {
                 case .clean: state = "clean"
                 case .reuse: state = "stale (reusable)"
@@ -44,6 +44,11 @@ struct StatusCommand: AsyncParsableCommand {
                         state = last.state.rawValue
                     } else if cur == nil && last == nil { state = "never built" }
                     else { state = "stale" }
+                }
+                if r.outcome == .failed || r.outcome == .skipped {
+                    let why = (r.message ?? "an input is missing").split(separator: "\n")[0]
+                        .replacingOccurrences(of: "not built: ", with: "").replacingOccurrences(of: " failed: ", with: ": ")
+                    state = "blocked: " + why
                 }
                 rows.append(Row(node: r.node.name, state: state, lastBuild: (cur ?? last)?.startedAt,
                                 duration: (cur ?? last)?.duration, output: cur?.outputs.first?.path, key: r.key))

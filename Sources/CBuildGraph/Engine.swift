@@ -15,8 +15,12 @@ public final class Engine: @unchecked Sendable {
         public var jobs: Int = 1
         public var keepGoing: Bool = false
         public var dryRun: Bool = false
-        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false) {
+        /// Record bad input (a role that points nowhere) as the node's
+        /// failure instead of ending the command: for `status` and `graph`.
+        public var tolerateInputErrors: Bool = false
+        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false, tolerateInputErrors: Bool = false) {
             self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.dryRun = dryRun
+            self.tolerateInputErrors = tolerateInputErrors
         }
     }
 
@@ -40,8 +44,8 @@ public final class Engine: @unchecked Sendable {
     public func interrupt() { processes.interruptAll(SIGTERM) }
 
     /// Plans without running or writing anything: what would run and why.
-    public func plan(_ requested: [NodeID]) async throws -> BuildSummary {
-        try await execute(requested, options: Options(dryRun: true))
+    public func plan(_ requested: [NodeID], tolerateInputErrors: Bool = false) async throws -> BuildSummary {
+        try await execute(requested, options: Options(keepGoing: true, dryRun: true, tolerateInputErrors: tolerateInputErrors))
     }
 
     /// Brings `requested` and their inputs up to date.
@@ -93,7 +97,7 @@ public final class Engine: @unchecked Sendable {
                         // Blocked by a failed or (dry run) pending dependency?
                         if let bad = deps.first(where: { failed.contains($0) }) {
                             failed.insert(id)
-                            results[id] = skippedResult(id, def, because: bad)
+                            results[id] = skippedResult(id, def, because: bad, cause: results[bad]?.message)
                             continue
                         }
                         let pendingDeps = deps.filter { pending.contains($0) }
@@ -111,13 +115,13 @@ public final class Engine: @unchecked Sendable {
                             do {
                                 let (res, dep) = try evaluateDerived(id, def, depResults, runId: runId, dryRun: options.dryRun)
                                 results[id] = Engine.attach(res, dep); available[id] = dep
-                            } catch let error as UserError where error.exitStatus != .nodeFailed {
+                            } catch let error as UserError where error.exitStatus != .nodeFailed && !options.tolerateInputErrors {
                                 // Bad input (a role that points nowhere, a value catalyst
                                 // cannot carry) ends the command before anything runs.
                                 throw error
                             } catch {
                                 failed.insert(id)
-                                results[id] = failure(id, def, error)
+                                results[id] = failure(id, def, error, emit: !options.dryRun)
                                 if !options.keepGoing && !options.dryRun { stop = true }
                             }
                         case .action:
@@ -126,7 +130,7 @@ public final class Engine: @unchecked Sendable {
                                 decision = try decideAction(id, def, depResults)
                             } catch {
                                 failed.insert(id)
-                                results[id] = failure(id, def, error)
+                                results[id] = failure(id, def, error, emit: !options.dryRun)
                                 if !options.keepGoing { stop = true }
                                 continue
                             }
@@ -417,12 +421,16 @@ public final class Engine: @unchecked Sendable {
 
     // MARK: - results for blocked nodes
 
-    private func skippedResult(_ id: NodeID, _ def: NodeDefinition, because dep: NodeID) -> NodeResult {
-        NodeResult(node: id, outcome: .skipped,
-                   explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked,
-                                            reasons: [.previousAttempt(state: "blocked", message: "\(dep) failed")],
-                                            key: nil, previousKey: nil),
-                   seconds: 0, message: "not built: \(dep) failed", logPath: nil, outputs: [], key: nil)
+    private func skippedResult(_ id: NodeID, _ def: NodeDefinition, because dep: NodeID, cause: String?) -> NodeResult {
+        // Name the root cause, not only the nearest failed input.
+        let why: String
+        if let cause, cause.hasPrefix("not built: ") { why = cause }
+        else { why = "not built: \(dep) failed" + (cause.map { ": " + $0.split(separator: "\n")[0] } ?? "") }
+        return NodeResult(node: id, outcome: .skipped,
+                          explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked,
+                                                   reasons: [.previousAttempt(state: "blocked", message: "\(dep) failed")],
+                                                   key: nil, previousKey: nil),
+                          seconds: 0, message: why, logPath: nil, outputs: [], key: nil)
     }
 
     private func pendingResult(_ id: NodeID, _ def: NodeDefinition, dependencies: [NodeID],
@@ -437,11 +445,12 @@ public final class Engine: @unchecked Sendable {
                           seconds: 0, message: nil, logPath: nil, outputs: [], key: nil)
     }
 
-    private func failure(_ id: NodeID, _ def: NodeDefinition, _ error: Error) -> NodeResult {
-        events.emit(.nodeFinished(node: id.name, outcome: "failed", seconds: 0, message: "\(error)"))
+    private func failure(_ id: NodeID, _ def: NodeDefinition, _ error: Error, emit: Bool = true) -> NodeResult {
+        let text = (error as? UserError).map { $0.message } ?? "\(error)"
+        if emit { events.emit(.nodeFinished(node: id.name, outcome: "failed", seconds: 0, message: "\(error)")) }
         return NodeResult(node: id, outcome: .failed,
                           explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked, reasons: [], key: nil, previousKey: nil),
-                          seconds: 0, message: "\(error)", logPath: nil, outputs: [], key: nil)
+                          seconds: 0, message: text, logPath: nil, outputs: [], key: nil)
     }
 
     // MARK: - helpers

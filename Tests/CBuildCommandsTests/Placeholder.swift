@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderCommands() { #expect(Bool(true)) }
