@@ -106,7 +106,10 @@ public enum ConfigError: UserError, Equatable {
         case .pathEscapes:
             return "name a path inside the build directory, without '..' or symlinks leading out"
         case let .unknownReference(_, _, _, name, candidates), let .unknownName(_, name, candidates):
-            return Suggest.didYouMean(name, among: candidates)
+            if let suggestion = Suggest.didYouMean(name, among: candidates) { return suggestion }
+            if candidates.isEmpty { return "none is defined" }
+            let shown = candidates.prefix(8).joined(separator: ", ")
+            return "known: " + shown + (candidates.count > 8 ? ", …" : "")
         case let .notAFleetMember(_, _, members):
             return "members: " + members.joined(separator: ", ")
         case .cycle:

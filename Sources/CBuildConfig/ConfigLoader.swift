@@ -147,7 +147,7 @@ struct ConfigLoader {
             let target = targets[name]!
             let flat = name.replacingOccurrences(of: "/", with: "-").lowercased()
             if let other = flattened[flat] {
-                throw ConfigError.duplicateNode(SourceLocation(file: target.file), node: target.nodeName,
+                throw ConfigError.duplicateNode(location(target.file, [.key("stage")]), node: target.nodeName,
                                                 otherFile: "\(other.file) (names must differ when '/' is read as '-' and case is ignored)")
             }
             flattened[flat] = target

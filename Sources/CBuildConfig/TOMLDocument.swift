@@ -44,11 +44,13 @@ struct TOMLDocument: Sendable {
     /// The top-level table, for typed reading.
     var reader: TableReader { TableReader(document: self, path: [], entries: entries) }
 
-    /// Where `path` is (or its closest written ancestor), with its key.
+    /// Where `path` is (or its closest written ancestor, or the file's
+    /// first line), with its key.
     func location(_ path: TOMLPath) -> SourceLocation {
-        let position = locator.nearestPosition(of: path)
+        // A key missing from the top level is reported at the file's start.
+        let position = locator.nearestPosition(of: path) ?? TOMLPosition(line: 1, column: 1)
         let key = path.keyOnly
-        return SourceLocation(file: file, line: position?.line, column: position?.column,
+        return SourceLocation(file: file, line: position.line, column: position.column,
                               key: key.isEmpty ? nil : key.rendered)
     }
 

@@ -48,8 +48,11 @@ struct TableReader: Sendable {
         .invalidValue(location(key, index: index), key: keyName(key), problem: problem, hint: hint)
     }
 
+    /// Reported at the table's header (or the file's start), naming the missing key.
     func missing(_ key: String, expected: String) -> ConfigError {
-        .missingKey(location(), key: keyName(key), expected: expected)
+        var at = location()
+        at.key = keyName(key)
+        return .missingKey(at, key: keyName(key), expected: expected)
     }
 
     func string(_ key: String) throws -> String? {

@@ -1,3 +1,0 @@
-import Testing
-@testable import CBuildConfig
-@Test func smoke() { #expect(NameRules.isName("a")) }
