@@ -90,15 +90,20 @@ public struct CatalystConf: Sendable {
 
         """
 
-    /// Substitutes `@NAME@` tokens; unknown tokens are errors with the line.
+    /// Substitutes `@NAME@` tokens outside `#` comments; unknown tokens are
+    /// errors with the line.
     public static func substitute(_ template: String, tokens: [String: String], templateName: String) throws -> String {
         var out = ""
         var lineNo = 1
+        var inComment = false
         var i = template.startIndex
         while i < template.endIndex {
             let c = template[i]
-            if c == "\n" { lineNo += 1 }
-            if c == "@", let close = template[template.index(after: i)...].firstIndex(of: "@") {
+            if c == "\n" { lineNo += 1; inComment = false }
+            if c == "#" { inComment = true }
+            // Comments are left as written: catalyst drops them anyway.
+            if c == "@", !inComment, let close = template[template.index(after: i)...].firstIndex(of: "@"),
+               !template[i..<close].contains("\n") {
                 let name = String(template[template.index(after: i)..<close])
                 if !name.isEmpty, name.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }) {
                     guard let v = tokens[name] else {

@@ -68,7 +68,8 @@ enum ExplainView {
                 let tree = list.first { $0.0.node == r.node }!.1
                 out.append(Entry(node: r.node.name, kind: e.kind.rawValue, verdict: verdictWord(e), key: e.key,
                                  previousKey: e.previousKey, reasons: tree))
-            } else if e.verdict != .clean && e.kind != .phony && !shownInside.contains(r.node) {
+            } else if e.verdict != .clean && e.kind != .phony && !shownInside.contains(r.node)
+                        && (verbose || plan.requested.contains(r.node)) {
                 out.append(Entry(node: r.node.name, kind: e.kind.rawValue, verdict: verdictWord(e), key: e.key,
                                  previousKey: e.previousKey, reasons: reasonTree(e.reasons, plan: plan, seen: [r.node])))
             } else if verbose && e.kind != .phony && e.verdict == .clean {
