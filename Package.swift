@@ -40,11 +40,15 @@ let package = Package(
         .target(name: "CBuildArtifacts", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
         ]),
+        // Image rule family: raw/qcow2/vhd/vmdk disk images from stage4 outputs, boot tests.
+        .target(name: "CBuildImages", dependencies: [
+            "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildCatalyst",
+        ]),
         // Assembles the whole graph from the configuration; opens a workspace
         // (lock, database, moved-directory check) for a command.
         .target(name: "CBuildProject", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages",
         ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
@@ -58,7 +62,7 @@ let package = Package(
         .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
-            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig",
+            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject",
         ], path: "Benchmarks/cbuild-bench"),
 
         // Shared test fixtures: temporary build directories, built executables,
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "CBuildGraphTests", dependencies: ["CBuildGraph", "CBuildState", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCatalystTests", dependencies: ["CBuildCatalyst", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildImagesTests", dependencies: ["CBuildImages", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
     ]

@@ -1,0 +1,2 @@
+/// Placeholder until the image rules land.
+enum CBuildImagesPlaceholder {}
