@@ -37,17 +37,8 @@ public struct Downloader: Sendable {
         let source = url.path
         let sourceFD = open(source, O_RDONLY | O_CLOEXEC)
         if sourceFD < 0 {
-            if errno == ENOENT || errno == ENOTDIR {
-                // Missing file under an existing directory: the mirror lags.
-                // A missing directory tree: the mirror is not there at all.
-                let parent = (source as NSString).deletingLastPathComponent
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue {
-                    throw DownloadFailure.notFound
-                }
-                if Self.firstExistingAncestorIsMirrorRoot(parent) { throw DownloadFailure.notFound }
-                throw DownloadFailure.unreachable("\(parent) does not exist")
-            }
+            // Whether the mirror itself is there is the caller's question (`MirrorWalk`).
+            if errno == ENOENT || errno == ENOTDIR { throw DownloadFailure.notFound }
             throw DownloadFailure.unreachable("\(source): \(String(cString: strerror(errno)))")
         }
         defer { close(sourceFD) }
@@ -95,23 +86,6 @@ public struct Downloader: Sendable {
         }
         events.emit(.downloadFinished(url: url.absoluteString, bytes: copied))
         return copied
-    }
-
-    /// Walks up from a missing directory: when it reaches an existing
-    /// directory that already holds Gentoo's top-level `snapshots/` or
-    /// `releases/`, the mirror exists and merely lacks the file.
-    private static func firstExistingAncestorIsMirrorRoot(_ path: String) -> Bool {
-        var p = path
-        while p != "/" && !p.isEmpty {
-            p = (p as NSString).deletingLastPathComponent
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir) {
-                guard isDir.boolValue else { return false }
-                let fm = FileManager.default
-                return fm.fileExists(atPath: p + "/snapshots") || fm.fileExists(atPath: p + "/releases")
-            }
-        }
-        return false
     }
 
     static func size(of path: String) -> Int64? {

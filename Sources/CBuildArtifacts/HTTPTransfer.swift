@@ -55,7 +55,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         session.finishTasksAndInvalidate()
         if fd >= 0 { close(fd); fd = -1 }
         if let failure { throw failure }
-        if completeAlready { return requestedOffset }
+        if completeAlready {
+            events.emit(.downloadFinished(url: url.absoluteString, bytes: requestedOffset))
+            return requestedOffset
+        }
         let size = offset + received
         events.emit(.downloadFinished(url: url.absoluteString, bytes: size))
         return size

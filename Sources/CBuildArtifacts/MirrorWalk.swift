@@ -37,6 +37,15 @@ final class MirrorWalk {
     func get(_ relativePath: String, from mirror: Mirror, as localName: String, resume: Bool) throws -> String? {
         let destination = staging + "/" + localName
         let url = mirror.url(for: relativePath)
+        if let local = mirror.localRoot {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: local, isDirectory: &isDirectory), isDirectory.boolValue else {
+                note(mirror, "the directory \(local) does not exist")
+                down.insert(mirror)
+                events.emit(.diagnostic(Diagnostic(.note, "mirror \(mirror) does not exist; trying the next one")))
+                return nil
+            }
+        }
         do {
             try downloader.download(url, to: destination, resume: resume)
             return destination

@@ -11,6 +11,12 @@ public struct SeedListing: Sendable, Equatable {
     /// The path's line in the signed text (1-based).
     public var line: Int
 
+    public init(path: String, size: Int64, line: Int) {
+        self.path = path
+        self.size = size
+        self.line = line
+    }
+
     /// The file name part of `path`.
     public var baseName: String { path.split(separator: "/").last.map(String.init) ?? path }
 
