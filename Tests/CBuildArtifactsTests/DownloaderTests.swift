@@ -58,4 +58,30 @@ import Testing
         #expect(try String(contentsOfFile: dest, encoding: .utf8) == "new content")
         #expect(server.requests().map(\.status) == [416, 200])
     }
+
+    @Test func aServerThatNeverAnswersTimesOut() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // A socket that listens but never accepts: the connection is queued, no answer ever comes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        try #require(bound && listen(fd, 4) == 0)
+        let port = UInt16(bigEndian: addr.sin_port)
+        let started = Date()
+        do {
+            try Downloader(events: NullEventSink(), idleTimeout: 1)
+                .download(URL(string: "http://127.0.0.1:\(port)/f")!, to: dir.path + "/out", resume: false)
+            Issue.record("a silent server delivered a file")
+        } catch let failure as DownloadFailure {
+            #expect(failure == .unreachable("timed out"))
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
 }

@@ -69,13 +69,15 @@ import Testing
         defer { h.remove() }
         let server = try NginxServer(root: h.mirror.root)
         let down = "http://127.0.0.1:\(try NginxServer.closedPort())"
-        let store = h.snapshots(flavor: 4, mirrors: [down, server.baseURL])
+        let missing = "file://" + h.root + "/no-such-mirror"
+        let store = h.snapshots(flavor: 4, mirrors: [missing, down, server.baseURL])
 
         let outcome = try store.fetch(date: nil, role: "stable", insecure: false)
 
         #expect(outcome.ident == "20261123")
         #expect(outcome.source?.hasPrefix(server.baseURL) == true)
         #expect(h.events.diagnostics.contains { $0.message.contains(down) && $0.message.contains("unreachable") })
+        #expect(h.events.diagnostics.contains { $0.message.contains(missing) && $0.message.contains("does not exist") })
     }
 
     @Test func aMirrorThatLagsFailsOverToTheNext() throws {
