@@ -45,6 +45,7 @@ public enum ArtifactIdent {
     }()
 }
 
+/// ASCII digits only: `isNumber` would accept other scripts' digits.
 extension Character {
     var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

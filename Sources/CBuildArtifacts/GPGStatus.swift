@@ -1,6 +1,7 @@
 /// What gpgv's machine-readable `--status-fd` lines say about a signature.
 /// Human messages are never parsed: only `[GNUPG:] KEYWORD args` lines.
 struct GPGStatus: Equatable {
+    /// Good (with the signer) or failed (with the reason).
     enum Verdict: Equatable {
         /// A good signature; the fingerprint of the primary key that made it.
         case good(fingerprint: String)

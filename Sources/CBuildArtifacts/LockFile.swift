@@ -138,6 +138,7 @@ public struct LockFile: Sendable, Equatable {
 
     // MARK: parsing
 
+    /// A parsed TOML value: the lock only uses strings and integers.
     private enum Value { case string(String), integer(Int64) }
 
     /// Parses the subset of TOML that `render()` writes: comments, `[a.b.c]`

@@ -4,6 +4,7 @@ import Foundation
 /// paths (`snapshots/…`, `releases/…`). Checked once when the settings are
 /// read, so a plain `http://` mirror is refused before anything is fetched.
 public struct Mirror: Sendable, Hashable, CustomStringConvertible {
+    /// How files are reached: copied from a local directory, or over HTTP(S).
     public enum Scheme: String, Sendable { case file, http, https }
 
     /// The base URL without a trailing slash.

@@ -182,6 +182,7 @@ public final class SeedStore: Sendable {
     }
 }
 
+/// The per-fetch machinery, kept apart from the store's public operations.
 extension SeedStore {
     /// One seed fetch: the mirror walk and signature policy, and the steps
     /// listing → stage + `.asc` + `.DIGESTS` → checks → store.

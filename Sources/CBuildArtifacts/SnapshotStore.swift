@@ -177,6 +177,7 @@ public final class SnapshotStore: Sendable {
     }
 }
 
+/// The per-fetch machinery, kept apart from the store's public operations.
 extension SnapshotStore {
     /// The state of one fetch: the mirror walk, the signature policy, and
     /// each mirror's verified `sha512sum.txt` (flavour 4), fetched once.

@@ -1,6 +1,7 @@
 /// The outcome of re-hashing one stored file against the digests recorded
 /// when it was verified (`snapshot verify`, `seed verify`).
 public struct VerifyResult: Sendable, Equatable {
+    /// What re-hashing found.
     public enum Status: Sendable, Equatable {
         /// Same size and digests as recorded.
         case intact

@@ -77,11 +77,13 @@ public struct MirrorFixture: Sendable {
 
     // MARK: the shared base tree
 
+    /// The tree built once per process and the key that signed it.
     struct Base: Sendable {
         let directory: String
         let signer: GPGFixture
     }
 
+    /// Why the shared tree could not be built (kept as text so it is Sendable).
     struct SetupError: Error, Sendable, CustomStringConvertible {
         let description: String
     }
