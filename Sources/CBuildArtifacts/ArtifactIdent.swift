@@ -29,7 +29,7 @@ public enum ArtifactIdent {
         return String(format: "%04d%02d%02d", c.year!, c.month!, c.day!)
     }
 
-    static func date(_ text: String) -> Date? {
+    public static func date(_ text: String) -> Date? {
         guard text.count == 8, let y = Int(text.prefix(4)), let m = Int(text.dropFirst(4).prefix(2)),
               let d = Int(text.suffix(2)) else { return nil }
         let comps = DateComponents(year: y, month: m, day: d)
