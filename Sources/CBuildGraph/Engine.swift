@@ -18,9 +18,12 @@ public final class Engine: @unchecked Sendable {
         /// Record bad input (a role that points nowhere) as the node's
         /// failure instead of ending the command: for `status` and `graph`.
         public var tolerateInputErrors: Bool = false
-        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false, tolerateInputErrors: Bool = false) {
+        /// Nodes whose failure does not stop the build (optional nightly targets).
+        public var mayFail: Set<NodeID> = []
+        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false, tolerateInputErrors: Bool = false,
+                    mayFail: Set<NodeID> = []) {
             self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.dryRun = dryRun
-            self.tolerateInputErrors = tolerateInputErrors
+            self.tolerateInputErrors = tolerateInputErrors; self.mayFail = mayFail
         }
     }
 
@@ -178,7 +181,9 @@ public final class Engine: @unchecked Sendable {
                     available[finished.node] = dep
                 } else {
                     failed.insert(finished.node)
-                    if !options.keepGoing || finished.result.outcome == .interrupted { stop = true }
+                    if (!options.keepGoing && !options.mayFail.contains(finished.node)) || finished.result.outcome == .interrupted {
+                        stop = true
+                    }
                 }
                 if processes.isInterrupted { stop = true }
             }

@@ -15,8 +15,13 @@ public enum ProjectGraph {
         public var catalystCommand: [String]?
         /// Environment for catalyst (nil: inherit).
         public var catalystEnvironment: [String: String]?
-        public init(catalystCommand: [String]? = nil, catalystEnvironment: [String: String]? = nil) {
+        /// Extra variants of targets on another snapshot role, named
+        /// `stageN/NAME@ROLE` (the nightly builds its targets on `testing`).
+        public var roleVariants: (role: String, targets: [String])?
+        public init(catalystCommand: [String]? = nil, catalystEnvironment: [String: String]? = nil,
+                    roleVariants: (role: String, targets: [String])? = nil) {
             self.catalystCommand = catalystCommand; self.catalystEnvironment = catalystEnvironment
+            self.roleVariants = roleVariants
         }
     }
 
@@ -64,6 +69,21 @@ public enum ProjectGraph {
         for name in config.targets.keys.sorted() { variants.append(try config.resolve(target: name, fleet: nil)) }
         for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) where fleet.hasOverrides {
             for m in fleet.members { variants.append(try config.resolve(target: m, fleet: fleet.name)) }
+        }
+        if let extra = options.roleVariants {
+            // Each target again with the snapshot role replaced; a seed that is
+            // another of these targets resolves to that target's role variant.
+            let names = Set(extra.targets)
+            for name in extra.targets.sorted() {
+                var v = try config.resolve(target: name, fleet: nil)
+                v.snapshotRole = extra.role
+                v.nodeName = "\(v.nodeName)@\(extra.role)"
+                if case let .target(parent) = v.seed, let p = config.targets.values.first(where: { $0.nodeName == parent }),
+                   names.contains(p.name) {
+                    v.seed = .target("\(parent)@\(extra.role)")
+                }
+                variants.append(v)
+            }
         }
         for v in variants { roles.insert(v.snapshotRole) }
         for role in roles.sorted() {
