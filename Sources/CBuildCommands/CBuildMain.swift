@@ -9,7 +9,7 @@ public enum CBuildMain {
     public static func run(_ arguments: [String]) async -> Int32 {
         let terminal = Terminal()
         do {
-            var command = try CBuildCommand.parseAsRoot(arguments)
+            var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(arguments))
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -35,6 +35,26 @@ public enum CBuildMain {
             terminal.err(message + "\n")
             return code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue
         }
+    }
+
+    /// `cbuild -C DIR status` means `cbuild status -C DIR`: global options
+    /// written before the subcommand are moved after it, so they reach the
+    /// subcommand instead of being taken as node names by the default `build`.
+    static func hoistGlobalOptions(_ args: [String]) -> [String] {
+        let withValue: Set<String> = ["-C", "--color"]
+        let flags: Set<String> = ["-v", "--verbose", "-q", "--quiet", "--json"]
+        let subcommands = Set(CBuildCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
+        var globals: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if withValue.contains(a), i + 1 < args.count { globals += [a, args[i + 1]]; i += 2; continue }
+            if a.hasPrefix("-C"), a.count > 2, !a.hasPrefix("--") { globals.append(a); i += 1; continue }
+            if a.hasPrefix("--color=") || flags.contains(a) { globals.append(a); i += 1; continue }
+            break
+        }
+        guard i < args.count, subcommands.contains(args[i]) else { return args }
+        return [args[i]] + globals + Array(args[(i + 1)...])
     }
 
     static func report(_ e: UserError, _ t: Terminal) {

@@ -63,6 +63,9 @@ import Testing
         try waitForRun(ex)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
+        let orphan = try SystemProcessRunner().run(["pgrep", "-f", "catalyst-sim.*\(ex.path)"])
+        let logs = try SystemProcessRunner().run(["sh", "-c", "grep -E \"Emerging|capture|cbuild\" \(ex.path)/.cache/logs/stage4/vm/test/*.log; cat \(ex.runsFile)"])
+        #expect(!orphan.stdoutString.isEmpty, "the simulator keeps running after cbuild is killed: \(logs.stdoutString)")
         // The orphaned simulator still holds the directory lock: no race.
         let during = try ex.cbuild(sim(["stage4/vm/test"]))
         #expect(during.status == 4, "\(during)")
