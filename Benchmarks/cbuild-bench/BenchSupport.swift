@@ -4,6 +4,7 @@ import Foundation
 /// Small helpers shared by the benchmarks: a monotonic clock, best-of-N
 /// timing, option parsing, scratch directories and aligned tables.
 enum Bench {
+    /// A bad option or a failed check; printed and exit 1.
     struct UsageError: Error, CustomStringConvertible {
         var description: String
     }

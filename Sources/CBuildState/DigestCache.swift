@@ -39,6 +39,7 @@ public final class DigestCache: @unchecked Sendable {
     /// Paths whose row has been looked up in the database (found or not).
     private var looked: Set<String> = []
     private var pending: [String: FileDigestRecord] = [:]
+    /// Lookup outcomes since this cache was created.
     private struct Counters { var hits = 0, misses = 0, racy = 0 }
     private var counters = Counters()
 
