@@ -1,1 +1,31 @@
-print("bench")
+import Foundation
+
+// cbuild-bench: release-mode benchmarks that print plain tables with ratios
+// against baselines run in the same process. One case per benchmark file.
+
+let usage = """
+    usage: cbuild-bench BENCHMARK [OPTIONS]
+
+    benchmarks:
+      hashing [--size-mb N] [--repeat N] [--files N]
+          first-time file hashing vs openssl and sha256sum, parallel hashing,
+          and digest-cache re-check rate
+
+    """
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+let name = arguments.isEmpty ? nil : arguments.removeFirst()
+do {
+    switch name {
+    case "hashing":
+        try HashingBenchmark(arguments: arguments).run()
+    case "-h", "--help", "help":
+        print(usage, terminator: "")
+    default:
+        FileHandle.standardError.write(Data(((name.map { "unknown benchmark '\($0)'\n" } ?? "") + usage).utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("cbuild-bench: \(error)\n".utf8))
+    exit(1)
+}
