@@ -93,7 +93,25 @@ import Testing
         let r = try ex.cbuild(sim(["stage4/vm/test"]))
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.components(separatedBy: "warning").count == 2, "\(r)")
-        // Rebuilt from the files: the intact output of the same key is reused… or rebuilt, never wrong.
+        // Rebuilt from the files: the complete output of the same spec is adopted, not rebuilt.
+        #expect(ex.simRuns().count == 1, "\(r)")
         #expect(FileManager.default.fileExists(atPath: ex.path + "/artifacts/out/stage4/vm/test.tar.xz"))
+        let history = try ex.cbuild(["history", "stage4/vm/test"])
+        #expect(history.stdout.contains("reused"), "\(history)")
+    }
+
+    @Test func aHalfWrittenOutputIsNeverAdopted() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        #expect(try ex.cbuild(sim(["stage4/vm/test"])).status == 0)
+        // Lose the database and cut the tarball short: its .DIGESTS no longer matches.
+        try FileManager.default.removeItem(atPath: ex.path + "/.cache/state.db")
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ex.path + "/.cache/state.db" + suffix) }
+        let link = ex.path + "/artifacts/out/stage4/vm/test.tar.xz"
+        let target = URL(fileURLWithPath: link).resolvingSymlinksInPath().path
+        let h = try #require(FileHandle(forUpdatingAtPath: target))
+        try h.truncate(atOffset: 100); try h.close()
+        let r = try ex.cbuild(sim(["stage4/vm/test"]))
+        #expect(r.status == 0, "\(r)")
+        #expect(ex.simRuns().count == 2, "the damaged output is rebuilt, not adopted")
     }
 }
