@@ -86,6 +86,8 @@ public struct CatalystStageRule: Rule {
         if !FileManager.default.fileExists(atPath: context.rule.path(tarball)) { missing.append(tarball) }
         let contents = "\(base).\(tarballExtension).CONTENTS.gz"
         if FileManager.default.fileExists(atPath: context.rule.path(contents)) { outputs.append(contents) }
+        let sha256 = "\(base).\(tarballExtension).sha256"
+        if FileManager.default.fileExists(atPath: context.rule.path(sha256)) { outputs.append(sha256) }
         let digests = "\(base).\(tarballExtension).DIGESTS"
         if FileManager.default.fileExists(atPath: context.rule.path(digests)) { outputs.append(digests) }
         else if requireDigests { missing.append(digests) }
