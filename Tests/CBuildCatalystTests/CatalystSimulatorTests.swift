@@ -368,6 +368,26 @@ struct CatalystSimulatorTests {
         #expect(FileManager.default.fileExists(atPath: f.outputPath()))
     }
 
+    @Test("with autoresume, a rerun after a failure skips the finished steps; -a clears them")
+    func autoresume() throws {
+        let f = try prepared(4, options: ["autoresume"])
+        defer { f.remove() }
+        let spec = try f.writeSpec(f.stage4Spec())
+        #expect(try f.run(spec: spec, environment: ["CATALYST_SIM_FAIL": "*"]).status == 2)
+        let resumed = try f.run(spec: spec, arguments: [])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.stdout.contains("Resume: Valid resume point detected, skipping seed unpack operation..."))
+        #expect(resumed.stdout.contains("Resume point detected, skipping chroot_setup operation..."))
+        #expect(resumed.stdout.contains(">>> Emerging (1 of 1) app-misc/hello-1.0::gentoo"))
+        // Success with autoresume removes the resume points.
+        #expect(!FileManager.default.fileExists(atPath: f.autoresumePath()))
+        #expect(try f.run(spec: spec, environment: ["CATALYST_SIM_FAIL": "*"]).status == 2)
+        let cleared = try f.run(spec: spec, arguments: ["-a"])
+        #expect(cleared.status == 0)
+        #expect(cleared.stdout.contains("Removing AutoResume Points ..."))
+        #expect(!cleared.stdout.contains("skipping chroot_setup"))
+    }
+
     @Test("the runs file gets one line per invocation")
     func runsFile() throws {
         let f = try prepared(4)
