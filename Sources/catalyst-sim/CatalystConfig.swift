@@ -218,8 +218,7 @@ struct CatalystConfig: Sendable {
                 log.logWithTraceback(.error, "CatalystError: Syntax error: \(e.lineIndex)", exception: "NoneType: None")
                 throw SimFailure.critical("Could not find parse configuration file: \(file): Syntax error: \(e.lineIndex)")
             } catch let e as PythonException {
-                let text = e.type == "KeyError" ? e.message : e.message
-                throw SimFailure.critical("Could not find parse configuration file: \(file): \(text)")
+                throw SimFailure.critical("Could not find parse configuration file: \(file): \(e.message)")
             }
         }
         var conf = PyDict()

@@ -34,6 +34,7 @@ struct CommandLineOptions: Sendable {
         case usageError(String)
     }
 
+    /// One argparse option: its names, whether it takes a value, its help.
     private struct Option {
         var short: String?
         var long: String

@@ -6,7 +6,7 @@ import Foundation
 /// in catalyst/main.py). Consequences a spec writer meets:
 /// `%%` reads back as `%`; `%(key)s` is replaced by an earlier key's value;
 /// a lone `%` raises ValueError, an unknown `%(key)s` raises KeyError, and
-/// catalyst dies with a traceback (exit 1).
+/// catalyst dies with a traceback (exit 1). Error texts are CPython 3.11's.
 enum PythonPercentFormat {
     /// Formats `format` against `mapping` exactly as CPython's
     /// `PyUnicode_Format` does when the right-hand side is a dict.
@@ -24,6 +24,8 @@ enum PythonPercentFormat {
             if c != "%" { out.append(c); i += 1; continue }
             i += 1
             guard i < chars.count else { throw PythonException("ValueError", "incomplete format") }
+            // Only a directly doubled `%%` is a literal percent sign.
+            if chars[i] == "%" { out.append("%"); i += 1; continue }
             var keyedValue: PyValue?
             if chars[i] == "(" {
                 var depth = 1
@@ -58,14 +60,16 @@ enum PythonPercentFormat {
             var width = 0
             if i < chars.count, chars[i] == "*" {
                 // '*' takes its own argument; with a dict that argument is the dict.
-                throw PythonException("TypeError", "* wants int")
+                throw PythonException("TypeError", keyedValue != nil || positionalAvailable ? "* wants int" : "not enough arguments for format string")
             }
             while i < chars.count, let d = digit(chars[i]) { width = width * 10 + d; i += 1 }
             // Precision.
             var precision: Int?
             if i < chars.count, chars[i] == "." {
                 i += 1
-                if i < chars.count, chars[i] == "*" { throw PythonException("TypeError", "* wants int") }
+                if i < chars.count, chars[i] == "*" {
+                    throw PythonException("TypeError", keyedValue != nil || positionalAvailable ? "* wants int" : "not enough arguments for format string")
+                }
                 var p = 0
                 while i < chars.count, let d = digit(chars[i]) { p = p * 10 + d; i += 1 }
                 precision = p
@@ -75,7 +79,6 @@ enum PythonPercentFormat {
             let conversion = chars[i]
             let conversionIndex = i
             i += 1
-            if conversion == "%" { out.append("%"); continue }
 
             // Fetch the argument.
             let arg: Argument
@@ -101,8 +104,9 @@ enum PythonPercentFormat {
                 if let precision { text = String(text.unicodeScalars.prefix(precision).map(Character.init)) }
                 text = pad(text, width: width, left: leftAlign, zero: false)
             case "d", "i", "u", "x", "X", "o":
+                let what = "diu".unicodeScalars.contains(conversion) ? "a real number" : "an integer"
                 guard case let .value(v) = arg else {
-                    throw PythonException("TypeError", "%\(conversion) format: a real number is required, not dict")
+                    throw PythonException("TypeError", "%\(conversion) format: \(what) is required, not dict")
                 }
                 let number: Int
                 switch v {
@@ -110,7 +114,6 @@ enum PythonPercentFormat {
                 case let .bool(b): number = b ? 1 : 0
                 case let .float(d) where "diu".unicodeScalars.contains(conversion) && d.isFinite: number = Int(d)
                 default:
-                    let what = "diu".unicodeScalars.contains(conversion) ? "a real number" : "an integer"
                     throw PythonException("TypeError", "%\(conversion) format: \(what) is required, not \(v.pyTypeName)")
                 }
                 var digits: String
@@ -139,7 +142,7 @@ enum PythonPercentFormat {
                 text = signPad(sign: sign, digits: formatted, width: width, left: leftAlign, zero: zeroPad)
             case "c":
                 guard case let .value(v) = arg else {
-                    throw PythonException("TypeError", "%c requires an int or a unicode character, not dict")
+                    throw PythonException("TypeError", "%c requires int or char")
                 }
                 switch v {
                 case let .int(n):
@@ -149,15 +152,13 @@ enum PythonPercentFormat {
                     text = String(Character(u))
                 case let .str(s) where s.unicodeScalars.count == 1:
                     text = s
-                case let .str(s):
-                    throw PythonException("TypeError", "%c requires an int or a unicode character, not a string of length \(s.unicodeScalars.count)")
                 default:
-                    throw PythonException("TypeError", "%c requires an int or a unicode character, not \(v.pyTypeName)")
+                    throw PythonException("TypeError", "%c requires int or char")
                 }
                 text = pad(text, width: width, left: leftAlign, zero: false)
             default:
                 let hex = String(conversion.value, radix: 16)
-                let shown = conversion.value < 0x20 || conversion.value == 0x7f ? "?" : String(Character(conversion))
+                let shown = (32..<127).contains(conversion.value) ? String(Character(conversion)) : "?"
                 throw PythonException("ValueError", "unsupported format character '\(shown)' (0x\(hex)) at index \(conversionIndex)")
             }
             out.append(contentsOf: text.unicodeScalars)
@@ -165,6 +166,7 @@ enum PythonPercentFormat {
         return String(out)
     }
 
+    /// What a conversion formats: a keyed value, or (unkeyed) the mapping itself.
     private enum Argument {
         case value(PyValue)
         case mapping(String)
@@ -199,19 +201,4 @@ enum PythonPercentFormat {
         }
         return out
     }
-}
-
-/// A Python exception that catalyst does not catch: it ends the process
-/// with a traceback on stderr and exit status 1.
-struct PythonException: Error, Equatable, Sendable {
-    var type: String
-    var message: String
-
-    init(_ type: String, _ message: String) {
-        self.type = type
-        self.message = message
-    }
-
-    /// The last line of the traceback, e.g. `ValueError: incomplete format`.
-    var line: String { message.isEmpty ? type : "\(type): \(message)" }
 }

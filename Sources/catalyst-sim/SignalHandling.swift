@@ -8,6 +8,13 @@ import Foundation
 /// default.
 enum SignalHandling {
     static func install() {
+        // A parent may start us with these signals blocked (the mask is
+        // inherited across exec); catalyst's Python would receive them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT, catalystExitHandler)
         signal(SIGTERM, catalystExitHandler)
         signal(SIGPIPE, SIG_DFL)

@@ -56,6 +56,7 @@ struct SpecParser: Sendable {
 
     /// What the parser reports through catalyst's logger while it works.
     struct Message: Equatable, Sendable {
+        /// The logger level catalyst uses for the message.
         enum Level: Sendable { case warning, info }
         var level: Level
         var text: String
