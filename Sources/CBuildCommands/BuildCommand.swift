@@ -59,22 +59,3 @@ struct BuildCommand: AsyncParsableCommand {
         if status != .success { throw ExitWith(status) }
     }
 }
-
-/// Turns SIGINT/SIGTERM into an engine interrupt (catalyst's whole process
-/// group gets SIGTERM; the node is recorded as interrupted).
-final class InterruptForwarder: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    init(_ action: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler(handler: action)
-            s.resume()
-            sources.append(s)
-        }
-    }
-    func cancel() {
-        for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL)
-    }
-}

@@ -67,7 +67,7 @@ public enum Nightly {
         let nodes = names.map { NodeID(ws.configuration.targets[$0]!.nodeName + "@" + testingRole) }
         let mayFail = Set(names.filter { optionalNames.contains($0) }.map { NodeID(ws.configuration.targets[$0]!.nodeName + "@" + testingRole) })
         let engine = ws.engine()
-        let interrupts = NightlyInterrupts.install { engine.interrupt() }
+        let interrupts = InterruptForwarder { engine.interrupt() }
         defer { interrupts.cancel() }
         let jobs = options.jobs ?? ws.configuration.project.catalyst.jobs
         let summary = options.dryRun ? try await engine.plan(nodes)
@@ -96,21 +96,4 @@ public enum Nightly {
         report.exitStatus = summary.interrupted ? .interrupted : (requiredFailed ? .nodeFailed : .success)
         return report
     }
-}
-
-/// SIGINT/SIGTERM during the nightly's builds reach catalyst's process group.
-final class NightlyInterrupts: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    static func install(_ action: @escaping @Sendable () -> Void) -> NightlyInterrupts {
-        let n = NightlyInterrupts()
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler(handler: action)
-            s.resume()
-            n.sources.append(s)
-        }
-        return n
-    }
-    func cancel() { for s in sources { s.cancel() }; signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
 }
