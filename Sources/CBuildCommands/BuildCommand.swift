@@ -46,6 +46,10 @@ struct BuildCommand: AsyncParsableCommand {
                 else { terminal.out(ExplainView.render(plan, terminal: terminal, verbose: global.verbose, dryRun: true)) }
                 return .success
             }
+            let command = options.catalystCommand ?? ws.configuration.project.catalyst.command
+            if command.contains(where: { ($0 as NSString).lastPathComponent == "catalyst-sim" }) {
+                reporter.emit(.diagnostic(Diagnostic(.note, "catalyst is the simulator (catalyst-sim): no packages are compiled; outputs are synthetic")))
+            }
             let interrupts = InterruptForwarder { engine.interrupt() }
             defer { interrupts.cancel() }
             let jobs = self.jobs ?? ws.configuration.project.catalyst.jobs
