@@ -74,3 +74,23 @@ import Testing
         #expect(r.stdout.contains("2 built"), "\(r)")
     }
 }
+
+@Suite struct LogFollowTests {
+    @Test func followPrintsTheRunToItsEnd() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BuiltProducts.path("cbuild"))
+        p.arguments = ["-C", ex.path] + ExampleBuildDirectory.withSim(["stage4/vm/test"])
+        var env = ProcessInfo.processInfo.environment
+        env["CATALYST_SIM_SLEEP"] = "2"; env["CATALYST_SIM_RUNS_FILE"] = ex.runsFile; env["TERM"] = "dumb"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<100 where ex.simRuns().isEmpty { usleep(50_000) }
+        let follow = try ex.cbuild(["log", "--follow", "stage4/vm/test"])
+        p.waitUntilExit()
+        #expect(follow.status == 0, "\(follow)")
+        #expect(follow.stdout.contains(">>> Emerging (8 of 8)"), "\(follow)")
+        #expect(follow.stdout.contains("capture"), "followed to the end of the run")
+    }
+}
