@@ -126,6 +126,15 @@ import Testing
         #expect(r.stderr.contains("did you mean 'stage4/workstation'"), "\(r)")
     }
 
+    @Test func aRoleThatPointsNowhereExitsTwoWithTheFix() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let r = try ex.cbuild(sim(["stage4/vm/test@canary"]))
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr.contains("snapshot role 'testing' points nowhere"), "\(r)")
+        #expect(r.stderr.contains("cbuild snapshot fetch --role testing"), "\(r)")
+        #expect(ex.simRuns().isEmpty)
+    }
+
     @Test func outsideABuildDirectoryExitsTwo() throws {
         let empty = try TemporaryDirectory(); defer { empty.remove() }
         let r = try CLI.run(["status"], in: empty.path)
