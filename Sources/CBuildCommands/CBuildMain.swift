@@ -43,7 +43,9 @@ public enum CBuildMain {
     static func hoistGlobalOptions(_ args: [String]) -> [String] {
         let withValue: Set<String> = ["-C", "--color"]
         let flags: Set<String> = ["-v", "--verbose", "-q", "--quiet", "--json"]
-        let subcommands = Set(CBuildCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
+        func names(_ cs: [ParsableCommand.Type]) -> [String: ParsableCommand.Type] {
+            Dictionary(cs.map { ($0.configuration.commandName ?? $0._commandName, $0) }, uniquingKeysWith: { a, _ in a })
+        }
         var globals: [String] = []
         var i = 0
         while i < args.count {
@@ -53,8 +55,17 @@ public enum CBuildMain {
             if a.hasPrefix("--color=") || flags.contains(a) { globals.append(a); i += 1; continue }
             break
         }
-        guard i < args.count, subcommands.contains(args[i]) else { return args }
-        return [args[i]] + globals + Array(args[(i + 1)...])
+        // Walk down the subcommand chain (`snapshot fetch`) and put the
+        // global options after its last element.
+        var chain: [String] = []
+        var level = names(CBuildCommand.configuration.subcommands)
+        while i < args.count, let cmd = level[args[i]] {
+            chain.append(args[i])
+            i += 1
+            level = names(cmd.configuration.subcommands)
+        }
+        guard !chain.isEmpty else { return args }
+        return chain + globals + Array(args[i...])
     }
 
     static func report(_ e: UserError, _ t: Terminal) {

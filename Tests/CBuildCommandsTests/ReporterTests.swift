@@ -57,5 +57,6 @@ import Testing
         #expect(CBuildMain.hoistGlobalOptions(["-C", "/x", "status", "a"]) == ["status", "-C", "/x", "a"])
         #expect(CBuildMain.hoistGlobalOptions(["-C", "/x", "stage4/a"]) == ["-C", "/x", "stage4/a"])
         #expect(CBuildMain.hoistGlobalOptions(["--json", "-v", "graph"]) == ["graph", "--json", "-v"])
+        #expect(CBuildMain.hoistGlobalOptions(["-C", "/x", "snapshot", "fetch", "--role", "t"]) == ["snapshot", "fetch", "-C", "/x", "--role", "t"])
     }
 }
