@@ -45,12 +45,14 @@ public struct ConvertedImageRule: Rule {
         }
         let ctx = context.rule
         let output = "artifacts/images/\(targetName)-\(key.short).\(format.fileExtension)"
-        let tmp = ctx.path("artifacts/tmp/images/" + ctx.node.name.replacingOccurrences(of: "/", with: "_") + "-" + context.runId)
+        // The final file name inside a per-run directory: a VMDK's descriptor records its own name.
+        let scratch = ctx.path("artifacts/tmp/images/" + ctx.node.name.replacingOccurrences(of: "/", with: "_") + "-" + context.runId)
+        let tmp = scratch + "/" + (output as NSString).lastPathComponent
         let tools = ToolRunner(logPath: context.logPath, registry: context.processes)
         tools.note("# cbuild: \(ctx.node.name) from \(raw)\n# key \(key)")
         let me = self
         try await Blocking.run {
-            defer { unlink(tmp) }
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
             try me.convert(raw: ctx.path(raw), to: tmp, identity: DerivedIdentity(key: key.description), tools: tools)
             try FileManager.default.createDirectory(atPath: (ctx.path(output) as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)

@@ -2,7 +2,8 @@ import CBuildBasics
 import Foundation
 
 /// The EFI system partition, made as a file with `mkfs.vfat` (volume id
-/// from the node key, times from `SOURCE_DATE_EPOCH`) and filled with
+/// from the node key) and labelled and filled with mtools (times from
+/// `SOURCE_DATE_EPOCH`), with
 /// mtools, no mounting: with systemd-boot, `EFI/BOOT/BOOTX64.EFI` is the
 /// loader and `loader/entries/cbuild.conf` names `/vmlinuz`, `/initramfs`
 /// and the command line; without it the kernel itself (an EFI stub) is
@@ -46,7 +47,9 @@ struct EFISystemPartition {
             throw BasicsError.io(path: file, operation: "create", errno: errno)
         }
         let t = tools.with(["SOURCE_DATE_EPOCH": String(epoch)])
-        try t.run(["mkfs.vfat", "-F", "32", "-n", "ESP", "-i", identity.espVolumeID, file])
+        // mkfs.vfat stamps its label entry with the clock; mlabel honours SOURCE_DATE_EPOCH.
+        try t.run(["mkfs.vfat", "-F", "32", "-i", identity.espVolumeID, file])
+        try t.run(["mlabel", "-i", file, "::ESP"])
         let files = contents
         var needed: Int64 = 0
         var dirs: [String] = []

@@ -16,7 +16,7 @@ struct ToolRunner: Sendable {
     /// Debian packages that provide each tool, for the "not installed" hint.
     static let packages: [String: String] = [
         "mkfs.ext4": "e2fsprogs", "debugfs": "e2fsprogs", "e2fsck": "e2fsprogs",
-        "mkfs.vfat": "dosfstools", "mmd": "mtools", "mcopy": "mtools", "mdir": "mtools",
+        "mkfs.vfat": "dosfstools", "mmd": "mtools", "mcopy": "mtools", "mdir": "mtools", "mlabel": "mtools",
         "sfdisk": "fdisk", "qemu-img": "qemu-utils", "qemu-system-x86_64": "qemu-system-x86",
         "tar": "tar", "xz": "xz-utils", "bzip2": "bzip2", "gzip": "gzip", "zstd": "zstd", "dd": "coreutils",
         "lbzip2": "lbzip2", "pixz": "pixz",

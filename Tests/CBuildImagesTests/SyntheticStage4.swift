@@ -140,7 +140,7 @@ struct SyntheticStage4 {
             }
         }
         let out = scratch + "/initramfs.cpio"
-        let r = try SystemProcessRunner().run(["sh", "-c", "cd \"$1\" && find . | LC_ALL=C sort | cpio -o -H newc --quiet > \"$2\"",
+        let r = try SystemProcessRunner().run(["sh", "-c", "cd \"$1\" && find . -exec touch -h -d @1700000000 {} + && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet > \"$2\"",
                                                "sh", root, out])
         guard r.succeeded, let data = fm.contents(atPath: out) else { throw CocoaError(.fileWriteUnknown) }
         try? fm.removeItem(atPath: root)
