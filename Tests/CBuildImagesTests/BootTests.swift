@@ -1,7 +1,7 @@
 import CBuildBasics
 import CBuildConfig
 import CBuildGraph
-import CBuildImages
+@testable import CBuildImages
 import CBuildTestSupport
 import Foundation
 import Testing
@@ -24,5 +24,40 @@ import Testing
         // A passed test is not repeated while nothing changed.
         let again = try await f.build(["test/vm/test"], formats: ["qcow2"])
         #expect(again.result("test/vm/test")?.outcome == .clean)
+    }
+
+    @Test(.enabled(if: SyntheticStage4.bootable), .timeLimit(.minutes(6)))
+    func aBootWithoutTheMarkerFailsTheNodeAndKeepsTheConsoleLog() async throws {
+        let f = try ImageFixture(); defer { f.remove() }
+        var settings = ImageFixture.settings
+        settings.bootMarker = "A MARKER THIS IMAGE NEVER PRINTS"
+        let s = try await f.build(["test/vm/test"], formats: ["qcow2"], settings: settings)
+        let r = try #require(s.result("test/vm/test"))
+        #expect(r.outcome == .failed)
+        let message = r.message ?? ""
+        #expect(message.contains("the VM exited with status 0 before"), "\(message)")
+        let log = try #require(r.logPath)
+        #expect(message.contains("console log: \(log)"))
+        // The log holds the whole console: the guest booted and powered off.
+        let console = try String(contentsOfFile: log, encoding: .isoLatin1)
+        #expect(console.contains(SyntheticStage4.marker) && console.contains("reboot: Power down"))
+        #expect(!FileManager.default.fileExists(atPath: f.path("artifacts/tests")), "a failed test records no output")
+    }
+}
+
+/// What a boot test watches: the console log as it grows.
+@Suite struct ConsoleWatcherTests {
+    @Test func theMarkerIsFoundAcrossReadsButNotInWhatCameBefore() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let log = try dir.write("console.log", "# header mentioning BOOTED already\n")
+        let watcher = ConsoleWatcher(path: log, marker: "BOOTED")
+        #expect(!watcher.poll())
+        let h = try #require(FileHandle(forWritingAtPath: log))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data("kernel: BOO".utf8))
+        #expect(!watcher.poll())
+        try h.write(contentsOf: Data("TED ok\n".utf8))
+        #expect(watcher.poll())
+        try h.close()
     }
 }
