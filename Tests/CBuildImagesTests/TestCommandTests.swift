@@ -37,11 +37,27 @@ import Testing
 
     @Test(.enabled(if: SyntheticStage4.bootable), .timeLimit(.minutes(6)))
     func theExampleTestVMIsBuiltAndBootTested() throws {
-        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let (ex, catalyst, env) = try prepared(); defer { ex.remove() }
+        let r = try cbuild("build", ex, ["--catalyst", catalyst, "image/vm/test.qcow2"], environment: env)
+        #expect(r.status == 0, "\(r)")
+        #expect(FileManager.default.fileExists(atPath: ex.path + "/artifacts/out/image/vm/test.qcow2"))
+        let t = try cbuild("test", ex, ["image/vm/test.qcow2"], environment: env)
+        #expect(t.status == 0, "\(t)")
+        #expect(t.stdout.contains("PASS image/vm/test.qcow2: marker after"), "\(t)")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: ex.path + "/.cache/logs/test/image/vm/test.qcow2")
+        #expect(logs.count == 1)
+        // The cached node passes too and then stays clean.
+        let node = try cbuild("build", ex, ["--catalyst", catalyst, "test/vm/test"], environment: env)
+        #expect(node.status == 0, "\(node)")
+    }
+
+    /// The example directory with `[image]` made small and the fake catalyst in place.
+    func prepared() throws -> (ExampleBuildDirectory, catalyst: String, environment: [String: String]) {
+        let ex = try ExampleBuildDirectory()
         let plain = ex.path + "/stage4.tar"
         try SyntheticStage4.write(to: plain, scratch: ex.path)
         let xz = try SystemProcessRunner().run(["xz", "-0", "-T2", plain])
-        #expect(xz.succeeded, "\(xz.stderrString)")
+        guard xz.succeeded else { throw CocoaError(.fileWriteUnknown) }
         let catalyst = try ex.dir.write("fake-catalyst", Self.fakeCatalyst)
         chmod(catalyst, 0o755)
         let target = ex.path + "/targets/vm/test.toml"
@@ -56,17 +72,33 @@ import Testing
             boot_memory = "512M"
 
             """).write(toFile: target, atomically: true, encoding: .utf8)
-        let env = ["FAKE_STAGE4": plain + ".xz", "FAKE_STOREDIR": ex.path + "/artifacts"]
-        let r = try cbuild("build", ex, ["--catalyst", catalyst, "image/vm/test.qcow2"], environment: env)
+        return (ex, catalyst, ["FAKE_STAGE4": plain + ".xz", "FAKE_STOREDIR": ex.path + "/artifacts"])
+    }
+
+    static var canDropPrivileges: Bool { getuid() == 0 && Executables.find("setpriv") != nil && SyntheticStage4.kernel != nil }
+
+    /// The rootless path is the only path: an image built by an unprivileged
+    /// user is byte for byte the one root builds (owners, device nodes,
+    /// set-uid modes and xattrs included).
+    @Test(.enabled(if: canDropPrivileges))
+    func anUnprivilegedUserBuildsTheSameImageAsRoot() throws {
+        let (asRoot, catalyst, env) = try prepared(); defer { asRoot.remove() }
+        let r = try cbuild("build", asRoot, ["--catalyst", catalyst, "image/vm/test.raw"], environment: env)
         #expect(r.status == 0, "\(r)")
-        #expect(FileManager.default.fileExists(atPath: ex.path + "/artifacts/out/image/vm/test.qcow2"))
-        let t = try cbuild("test", ex, ["image/vm/test.qcow2"], environment: env)
-        #expect(t.status == 0, "\(t)")
-        #expect(t.stdout.contains("PASS image/vm/test.qcow2: marker after"), "\(t)")
-        let logs = try FileManager.default.contentsOfDirectory(atPath: ex.path + "/.cache/logs/test/image/vm/test.qcow2")
-        #expect(logs.count == 1)
-        // The cached node passes too and then stays clean.
-        let node = try cbuild("build", ex, ["--catalyst", catalyst, "test/vm/test"], environment: env)
-        #expect(node.status == 0, "\(node)")
+        let (asNobody, catalyst2, env2) = try prepared(); defer { asNobody.remove() }
+        let chown = try SystemProcessRunner().run(["chown", "-R", "65534:65534", asNobody.path])
+        #expect(chown.succeeded)
+        var environment = ProcessInfo.processInfo.environment
+        environment["TERM"] = "dumb"; environment["HOME"] = asNobody.path
+        for (k, v) in env2 { environment[k] = v }
+        let n = try SystemProcessRunner().run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                                               BuiltProducts.path("cbuild"), "build", "-C", asNobody.path,
+                                               "--catalyst", catalyst2, "image/vm/test.raw"],
+                                              environment: environment, currentDirectory: asNobody.path, input: nil)
+        #expect(n.status == 0, "\(n.stdoutString)\n\(n.stderrString)")
+        func digest(_ ex: ExampleBuildDirectory) throws -> Digest {
+            try ContentHasher.digestFile(at: ex.path + "/artifacts/out/image/vm/test.raw")
+        }
+        #expect(try digest(asRoot) == digest(asNobody))
     }
 }
