@@ -3,6 +3,7 @@ import CBuildBasics
 import CBuildCatalyst
 import CBuildConfig
 import CBuildGraph
+import CBuildImages
 import Foundation
 
 /// Builds the DAG from a validated configuration: `init`; a `snapshot/ROLE`
@@ -126,6 +127,8 @@ public enum ProjectGraph {
                 tarballExtension: CatalystConf.tarballExtension(compression: conf.compression),
                 requireDigests: !conf.digests.isEmpty, environment: options.catalystEnvironment),
                 dependencies: [specID, "init", seed]))
+            // Images (CBuildImages): image/NAME.FMT and test/NAME for a stage4 listing `images`.
+            defs += ImageNodes.definitions(for: v)
         }
         for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) {
             let members = fleet.members.map { m -> NodeID in
