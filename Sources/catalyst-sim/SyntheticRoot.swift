@@ -84,9 +84,20 @@ enum SyntheticRoot {
         }
     }
 
-    /// Stub kernel files for `boot/kernel` entries.
+    /// Kernel files for `boot/kernel` entries: a stub, or — with
+    /// `CATALYST_SIM_KERNEL_IMAGE=<file>` — a copy of a real kernel image
+    /// (e.g. the host's EFI-stub `/boot/vmlinuz-*`), so disk images built
+    /// from the synthetic stage4 have something to boot.
     static func writeKernel(root: String, name: String, config: String?) throws {
-        try FileOps.writeFile("\(root)/boot/vmlinuz-sim-\(name)", "catalyst-sim stub kernel '\(name)' (not a bootable kernel)\n")
+        if let image = ProcessInfo.processInfo.environment["CATALYST_SIM_KERNEL_IMAGE"], !image.isEmpty,
+           let data = FileManager.default.contents(atPath: image) {
+            try FileOps.ensureDirs("\(root)/boot")
+            guard FileManager.default.createFile(atPath: "\(root)/boot/vmlinuz-sim-\(name)", contents: data) else {
+                throw SimFailure.catalystError("cannot write \(root)/boot/vmlinuz-sim-\(name)")
+            }
+        } else {
+            try FileOps.writeFile("\(root)/boot/vmlinuz-sim-\(name)", "catalyst-sim stub kernel '\(name)' (not a bootable kernel)\n")
+        }
         try FileOps.writeFile("\(root)/boot/System.map-sim-\(name)", "catalyst-sim stub System.map for '\(name)'\n")
         if let config, let data = FileManager.default.contents(atPath: config) {
             try FileOps.writeFile("\(root)/boot/config-sim-\(name)", String(decoding: data, as: UTF8.self))
