@@ -10,6 +10,9 @@ let usage = """
       hashing [--size-mb N] [--repeat N] [--files N]
           first-time file hashing vs openssl and sha256sum, parallel hashing,
           and digest-cache re-check rate
+      images [WORKDIR]
+          raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
+          (tar + mkfs.ext4 -d + qemu-img)
 
     """
 
@@ -19,6 +22,8 @@ do {
     switch name {
     case "hashing":
         try HashingBenchmark(arguments: arguments).run()
+    case "images":
+        await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":
         print(usage, terminator: "")
     default:

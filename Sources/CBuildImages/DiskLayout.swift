@@ -5,8 +5,9 @@ import Foundation
 /// partition, the root partition up to 1 MiB before the end (room for the
 /// backup table). Every boundary is MiB-aligned, so the disk is a whole
 /// number of MiB as Azure requires. Written with `sfdisk` on the plain
-/// file; the filesystems are copied in with `dd conv=notrunc,sparse`, so
-/// the file stays sparse.
+/// file; the ESP is copied in with `dd conv=notrunc,sparse` and the root
+/// filesystem is made in place (`mkfs.ext4 -E offset=`), so the file stays
+/// sparse and is never copied whole.
 public struct DiskLayout: Sendable, Equatable {
     public static let mebibyte: Int64 = 1 << 20
     public static let sector: Int64 = 512
@@ -43,9 +44,8 @@ public struct DiskLayout: Sendable, Equatable {
         """
     }
 
-    /// Creates `disk` (sparse, `diskSize`), writes the partition table and
-    /// copies the two filesystem files into place.
-    func assemble(disk: String, esp: String, root: String, identity: DerivedIdentity, scratch: String, tools: ToolRunner) throws {
+    /// Creates `disk` (sparse, `diskSize` bytes) and writes the partition table.
+    func create(disk: String, identity: DerivedIdentity, scratch: String, tools: ToolRunner) throws {
         unlink(disk)
         guard FileManager.default.createFile(atPath: disk, contents: nil), truncate(disk, off_t(diskSize)) == 0 else {
             throw BasicsError.io(path: disk, operation: "create", errno: errno)
@@ -56,10 +56,11 @@ public struct DiskLayout: Sendable, Equatable {
         _ = try ToolRunner.require("sfdisk")
         // sfdisk reads the script on stdin; run it through sh to redirect.
         try tools.run(["sh", "-c", "exec sfdisk --quiet --no-reread --no-tell-kernel --wipe always \"$1\" < \"$2\"", "sfdisk", disk, script])
+    }
+
+    /// Copies the ESP file into its partition, keeping the disk sparse.
+    func placeESP(_ esp: String, into disk: String, tools: ToolRunner) throws {
         let block: Int64 = 64 << 10
-        for (file, offset) in [(esp, espOffset), (root, rootOffset)] {
-            try tools.run(["dd", "if=\(file)", "of=\(disk)", "bs=\(block)", "seek=\(offset / block)",
-                           "conv=notrunc,sparse", "status=none"])
-        }
+        try tools.run(["dd", "if=\(esp)", "of=\(disk)", "bs=\(block)", "seek=\(espOffset / block)", "conv=notrunc,sparse", "status=none"])
     }
 }

@@ -14,6 +14,8 @@ import Foundation
 struct Ext4InodeStamper {
     let path: String
     let epoch: UInt32
+    /// Where the filesystem starts in the file (a partition in a disk image).
+    var offset: Int64 = 0
 
     struct Layout {
         var blockSize: Int
@@ -33,8 +35,8 @@ struct Ext4InodeStamper {
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        let layout = try Self.layout(fd, path: path)
-        let descriptors = try Self.pread(fd, count: layout.groups * layout.descriptorSize, at: layout.descriptorTable, path: path)
+        let layout = try Self.layout(fd, path: path, offset: offset)
+        let descriptors = try Self.pread(fd, count: layout.groups * layout.descriptorSize, at: offset + layout.descriptorTable, path: path)
         var stamped = 0
         for group in 0..<layout.groups {
             let d = group * layout.descriptorSize
@@ -46,11 +48,11 @@ struct Ext4InodeStamper {
                 bitmapBlock |= Int64(Self.u32(descriptors, d + 0x24)) << 32
                 tableBlock |= Int64(Self.u32(descriptors, d + 0x28)) << 32
             }
-            let bitmap = try Self.pread(fd, count: (layout.inodesPerGroup + 7) / 8, at: bitmapBlock * Int64(layout.blockSize), path: path)
+            let bitmap = try Self.pread(fd, count: (layout.inodesPerGroup + 7) / 8, at: offset + bitmapBlock * Int64(layout.blockSize), path: path)
             var used = 0
             for i in 0..<layout.inodesPerGroup where bitmap[i >> 3] & (1 << UInt8(i & 7)) != 0 { used = i + 1 }
             guard used > 0 else { continue }
-            let tableOffset = tableBlock * Int64(layout.blockSize)
+            let tableOffset = offset + tableBlock * Int64(layout.blockSize)
             var table = try Self.pread(fd, count: used * layout.inodeSize, at: tableOffset, path: path)
             var changed = false
             for i in 0..<used where bitmap[i >> 3] & (1 << UInt8(i & 7)) != 0 {
@@ -69,7 +71,7 @@ struct Ext4InodeStamper {
 
     /// Rewrites one inode's owner and times; returns whether a byte changed.
     private func stamp(_ t: inout [UInt8], at o: Int, number: UInt32, layout: Layout) -> Bool {
-        let before = t[o..<o + layout.inodeSize]
+        let before = Array(t[o..<o + layout.inodeSize])
         let extra = layout.inodeSize > 128 ? Int(Self.u16(t, o + 0x80)) : 0
         func has(_ fieldEnd: Int) -> Bool { 128 + extra >= fieldEnd }
         Self.put16(&t, o + 2, 0)                     // i_uid
@@ -94,11 +96,11 @@ struct Ext4InodeStamper {
             Self.put16(&t, o + 0x7C, UInt16(crc & 0xffff))
             if hasHigh { Self.put16(&t, o + 0x82, UInt16(crc >> 16)) }
         }
-        return !t[o..<o + layout.inodeSize].elementsEqual(before)
+        return t.withUnsafeBytes { now in before.withUnsafeBytes { memcmp(now.baseAddress! + o, $0.baseAddress!, layout.inodeSize) != 0 } }
     }
 
-    static func layout(_ fd: Int32, path: String) throws -> Layout {
-        let sb = try pread(fd, count: 1024, at: 1024, path: path)
+    static func layout(_ fd: Int32, path: String, offset: Int64) throws -> Layout {
+        let sb = try pread(fd, count: 1024, at: offset + 1024, path: path)
         guard u16(sb, 56) == 0xEF53 else {
             throw ImageError.verificationFailed(path: path, problem: "not an ext2/3/4 filesystem")
         }

@@ -93,7 +93,9 @@ public struct RawImageRule: Rule {
         let treeDir = scratch + "/tree"
         try FileManager.default.createDirectory(atPath: treeDir, withIntermediateDirectories: true)
         events.emit(.nodeProgress(node: node, detail: "unpacking the stage4"))
+        let started = Date()
         let manifest = try StageUnpacker.unpack(tarball: tarball, into: treeDir, tools: tools)
+        tools.note(String(format: "# unpacked in %.2f s", Date().timeIntervalSince(started)))
         let epoch = max(0, sourceDateEpoch ?? manifest.newestMTime)
         tools.note("# \(manifest.entries.count) entries, \(manifest.contentBytes >> 20) MiB; epoch \(epoch)")
         let tree = StageTree(root: treeDir)
@@ -104,17 +106,17 @@ public struct RawImageRule: Rule {
         let needed = manifest.allocatedBytes + layout.rootSize / 32 + min(layout.rootSize / 16, 128 * DiskLayout.mebibyte)
         guard needed <= layout.rootSize else { throw ImageError.doesNotFit(needed: needed, available: layout.rootSize) }
 
+        events.emit(.nodeProgress(node: node, detail: "partitioning"))
+        let disk = scratch + "/disk.raw"
+        try layout.create(disk: disk, identity: identity, scratch: scratch, tools: tools)
         events.emit(.nodeProgress(node: node, detail: "EFI system partition"))
         let espFile = scratch + "/esp.img"
         try EFISystemPartition(tree: tree, boot: boot, commandLine: commandLine(identity), title: "Gentoo \(targetName) (cbuild)",
                                identity: identity, epoch: epoch, tools: tools, scratch: scratch).make(file: espFile, size: layout.espSize)
+        try layout.placeESP(espFile, into: disk, tools: tools)
         events.emit(.nodeProgress(node: node, detail: "root filesystem"))
-        let rootFile = scratch + "/root.img"
         try RootFilesystem(tree: tree, manifest: manifest, identity: identity, epoch: epoch, tools: tools, scratch: scratch)
-            .make(file: rootFile, size: layout.rootSize)
-        events.emit(.nodeProgress(node: node, detail: "partitioning"))
-        let disk = scratch + "/disk.raw"
-        try layout.assemble(disk: disk, esp: espFile, root: rootFile, identity: identity, scratch: scratch, tools: tools)
+            .make(disk: disk, offset: layout.rootOffset, size: layout.rootSize)
         try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard rename(disk, output) == 0 else { throw BasicsError.io(path: output, operation: "rename", errno: errno) }
     }

@@ -43,31 +43,34 @@ struct RootFilesystem {
         ["E2FSPROGS_FAKE_TIME": String(epoch), "MKE2FS_CONFIG": scratch + "/mke2fs.conf", "SOURCE_DATE_EPOCH": String(epoch)]
     }
 
-    /// Writes the filesystem into `file` (created, `size` bytes, sparse).
-    func make(file: String, size: Int64) throws {
+    /// Writes the filesystem into `disk` at `offset` (the root partition,
+    /// `size` bytes), in place: no second copy of the filesystem is made.
+    func make(disk: String, offset: Int64, size: Int64) throws {
         try Self.mke2fsConf.write(toFile: scratch + "/mke2fs.conf", atomically: true, encoding: .utf8)
+        var started = Date()
         let fixups = try prepareTree()
+        tools.note(String(format: "# tree prepared in %.2f s", Date().timeIntervalSince(started)))
         let t = tools.with(environment)
-        guard truncate(file, 0) == 0 || errno == ENOENT, FileManager.default.createFile(atPath: file, contents: nil),
-              truncate(file, off_t(size)) == 0 else {
-            throw BasicsError.io(path: file, operation: "create", errno: errno)
-        }
+        // e2fsprogs' unix I/O takes the partition's offset as an option of the file name.
+        let device = "\(disk)?offset=\(offset)"
         try t.run(["mkfs.ext4", "-q", "-F", "-T", "default", "-b", "4096", "-I", "256", "-L", "root",
                    "-U", identity.rootFilesystemUUID,
-                   "-E", "hash_seed=\(identity.rootHashSeed),root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1,nodiscard",
-                   "-d", tree.root, file, "\(size / 1024)k"])
-        try Ext4InodeStamper(path: file, epoch: UInt32(clamping: epoch)).run()
+                   "-E", "offset=\(offset),hash_seed=\(identity.rootHashSeed),root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1,nodiscard",
+                   "-d", tree.root, disk, "\(size / 1024)k"])
+        started = Date()
+        let stamped = try Ext4InodeStamper(path: disk, epoch: UInt32(clamping: epoch), offset: offset).run()
+        tools.note(String(format: "# %d inodes stamped in %.2f s", stamped, Date().timeIntervalSince(started)))
         if !fixups.isEmpty {
             let script = scratch + "/debugfs.cmd"
             try (fixups.joined(separator: "\n") + "\n").write(toFile: script, atomically: true, encoding: .utf8)
             tools.note("# debugfs: \(fixups.count) commands (owners, modes, device nodes, xattrs)")
-            let r = try t.capture(["debugfs", "-w", "-f", script, file])
+            let r = try t.capture(["debugfs", "-w", "-f", script, device])
             let errors = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("debugfs ") }
             guard r.status == 0, errors.isEmpty else {
                 throw ImageError.toolFailed(command: "debugfs", status: r.status, output: errors.prefix(20).joined(separator: "\n"))
             }
         }
-        let check = try t.run(["e2fsck", "-f", "-n", file], allowFailure: true)
+        let check = try t.run(["e2fsck", "-f", "-n", device], allowFailure: true)
         guard check.status == 0 else {
             throw ImageError.verificationFailed(path: "the root filesystem", problem: "e2fsck found errors:\n" + check.lines.suffix(10).joined(separator: "\n"))
         }

@@ -13,14 +13,21 @@ final class TarStreamFilter {
     private let shouldStop: () -> Bool
     private(set) var manifest = StageManifest()
 
-    private var inBuffer = [UInt8](repeating: 0, count: 1 << 20)
+    /// Raw buffers: gigabytes pass through here, one memcpy each way.
+    private static let capacity = 1 << 20
+    private let inBuffer = UnsafeMutableRawPointer.allocate(byteCount: TarStreamFilter.capacity, alignment: 16)
     private var inStart = 0, inEnd = 0
-    private var outBuffer: [UInt8] = []
+    private let outBuffer = UnsafeMutableRawPointer.allocate(byteCount: TarStreamFilter.capacity, alignment: 16)
+    private var outCount = 0
     private var eof = false
 
     init(input: Int32, output: Int32, shouldStop: @escaping () -> Bool = { false }) {
         self.input = input; self.output = output; self.shouldStop = shouldStop
-        outBuffer.reserveCapacity(1 << 20)
+    }
+
+    deinit {
+        inBuffer.deallocate()
+        outBuffer.deallocate()
     }
 
     struct Interrupted: Error {}
@@ -32,7 +39,7 @@ final class TarStreamFilter {
         var longName: String?, longLink: String?
         while let header = try readBlock() {
             if header.allSatisfy({ $0 == 0 }) {
-                emit(header)
+                try emit(header)
                 try passRest()
                 try flush()
                 return
@@ -46,7 +53,7 @@ final class TarStreamFilter {
                 let records = try Self.paxRecords(data)
                 if type == UInt8(ascii: "g") {
                     global += records
-                    emit(header); emit(data)
+                    try emit(header); try emit(data)
                 } else {
                     pax += records
                     pending += header; pending += data
@@ -92,7 +99,7 @@ final class TarStreamFilter {
                 }
             }
             let keep = !entry.needsPrivilege
-            if keep { emit(pending); emit(header); emit(extensions) }
+            if keep { try emit(pending); try emit(header); try emit(extensions) }
             try copyData(size, keep: keep)
             manifest.add(entry)
             pending = []; pax = []; longName = nil; longLink = nil
@@ -109,14 +116,15 @@ final class TarStreamFilter {
     private func fill() throws {
         if shouldStop() { throw Interrupted() }
         if inStart > 0 {
-            inBuffer.withUnsafeMutableBufferPointer { b in
-                _ = memmove(b.baseAddress!, b.baseAddress! + inStart, inEnd - inStart)
-            }
+            memmove(inBuffer, inBuffer + inStart, inEnd - inStart)
             inEnd -= inStart; inStart = 0
         }
-        while inEnd < inBuffer.count {
-            let n = inBuffer.withUnsafeMutableBufferPointer { b in read(input, b.baseAddress! + inEnd, b.count - inEnd) }
-            if n < 0 { if errno == EINTR { continue }; throw ImageError.badArchiveEntry(path: "(stream)", problem: "read failed: \(String(cString: strerror(errno)))") }
+        while inEnd < Self.capacity {
+            let n = read(input, inBuffer + inEnd, Self.capacity - inEnd)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImageError.badArchiveEntry(path: "(stream)", problem: "read failed: \(String(cString: strerror(errno)))")
+            }
             if n == 0 { eof = true; break }
             inEnd += n
             if inEnd - inStart >= 512 { break }
@@ -127,58 +135,64 @@ final class TarStreamFilter {
         if inEnd - inStart < 512 && !eof { try fill() }
         if inEnd - inStart < 512 { return nil }
         defer { inStart += 512 }
-        return Array(inBuffer[inStart..<inStart + 512])
+        return Array(UnsafeRawBufferPointer(start: inBuffer + inStart, count: 512))
     }
 
     /// The data blocks of an extension header (`size` rounded up to 512), held in memory.
     private func readData(_ size: Int64) throws -> [UInt8] {
         guard size >= 0, size < 1 << 30 else { throw ImageError.badArchiveEntry(path: "(header)", problem: "bad extension header size \(size)") }
         var out: [UInt8] = []
-        try moveData(size) { out.append(contentsOf: $0) }
+        try moveData(size) { out.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: $1)) }
         return out
     }
 
     /// Streams a member's data blocks to tar (`keep`) or drops them, never holding a whole member.
     private func copyData(_ size: Int64, keep: Bool) throws {
         guard size >= 0 else { throw ImageError.badArchiveEntry(path: "(header)", problem: "negative size") }
-        try moveData(size) { chunk in
-            guard keep else { return }
-            outBuffer.append(contentsOf: chunk)
-            if outBuffer.count >= 1 << 20 { try flush() }
-        }
+        try moveData(size) { pointer, count in if keep { try emit(pointer, count) } }
     }
 
-    private func moveData(_ size: Int64, _ sink: (ArraySlice<UInt8>) throws -> Void) throws {
+    private func moveData(_ size: Int64, _ sink: (UnsafeRawPointer, Int) throws -> Void) throws {
         var remaining = (size + 511) / 512 * 512
         while remaining > 0 {
             if inEnd == inStart { try fill(); if inEnd == inStart { throw truncated("(data)") } }
             let n = Int(min(remaining, Int64(inEnd - inStart)))
-            try sink(inBuffer[inStart..<inStart + n])
+            try sink(UnsafeRawPointer(inBuffer + inStart), n)
             inStart += n; remaining -= Int64(n)
         }
     }
 
-    private func emit(_ bytes: [UInt8]) {
-        outBuffer.append(contentsOf: bytes)
+    private func emit(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { if let base = $0.baseAddress { try emit(base, $0.count) } }
+    }
+
+    private func emit(_ pointer: UnsafeRawPointer, _ count: Int) throws {
+        var p = pointer, n = count
+        while n > 0 {
+            if outCount == Self.capacity { try flush() }
+            let k = min(n, Self.capacity - outCount)
+            memcpy(outBuffer + outCount, p, k)
+            outCount += k; p += k; n -= k
+        }
     }
 
     private func flush() throws {
         var offset = 0
-        while offset < outBuffer.count {
-            let n = outBuffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < outCount {
+            let n = write(output, outBuffer + offset, outCount - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ImageError.badArchiveEntry(path: "(stream)", problem: "tar stopped reading: \(String(cString: strerror(errno)))")
             }
             offset += n
         }
-        outBuffer.removeAll(keepingCapacity: true)
+        outCount = 0
     }
 
     /// After the end-of-archive block: copy whatever follows unchanged.
     private func passRest() throws {
         while true {
-            if inStart < inEnd { outBuffer.append(contentsOf: inBuffer[inStart..<inEnd]); inStart = inEnd }
+            if inStart < inEnd { try emit(UnsafeRawPointer(inBuffer + inStart), inEnd - inStart); inStart = inEnd }
             try flush()
             if eof { return }
             try fill()

@@ -62,6 +62,8 @@ struct ToolRunner: Sendable {
         _ = try Self.require(argv[0])
         note("$ " + argv.map(Self.quote).joined(separator: " "))
         let lines = LineCollector()
+        let start = Date()
+        defer { note(String(format: "# %@: %.2f s", argv[0], Date().timeIntervalSince(start))) }
         var group: pid_t = 0
         let exit = try ChildProcess.run(argv, environment: mergedEnvironment, logPath: logPath,
                                         onStart: { pid in group = pid; registry?.add(pid) },
@@ -80,6 +82,8 @@ struct ToolRunner: Sendable {
         try checkInterrupted()
         let exe = try Self.require(argv[0])
         note("$ " + argv.map(Self.quote).joined(separator: " "))
+        let start = Date()
+        defer { note(String(format: "# %@: %.2f s", argv[0], Date().timeIntervalSince(start))) }
         let r = try SystemProcessRunner().run([exe] + argv.dropFirst(), environment: mergedEnvironment,
                                               currentDirectory: nil, input: nil)
         note(r.stdoutString + r.stderrString)
