@@ -10,6 +10,8 @@ let usage = """
       hashing [--size-mb N] [--repeat N] [--files N]
           first-time file hashing vs openssl and sha256sum, parallel hashing,
           and digest-cache re-check rate
+      graph [--nodes N] [--files N] [--repeat N] [--keep]
+          no-op build and status on a synthetic graph vs ninja and make
       images [WORKDIR]
           raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
           (tar + mkfs.ext4 -d + qemu-img)
@@ -22,6 +24,8 @@ do {
     switch name {
     case "hashing":
         try HashingBenchmark(arguments: arguments).run()
+    case "graph":
+        try await GraphBenchmark(arguments: arguments).run()
     case "images":
         await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":
