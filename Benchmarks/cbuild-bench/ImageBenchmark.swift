@@ -37,26 +37,33 @@ enum ImageBenchmark {
         print("images: stage4 \(stageSize >> 20) MiB (plain tar), disk \(diskSize >> 30) GiB, qcow2")
 
         var shellTimes: [Double] = [], cbuildTimes: [Double] = []
+        var shellCPU: [Double] = [], cbuildCPU: [Double] = []
         var shellUse: Int64 = 0, cbuildUse: Int64 = 0
         var breakdown: [String] = []
         for round in 0..<2 {
             let s = base + "/shell-\(round)"
             try fm.createDirectory(atPath: s, withIntermediateDirectories: true)
+            var cpu = cpuSeconds()
             shellTimes.append(try timed { try shell(baseline(stage: stage, kernel: kernel, dir: s)) })
+            shellCPU.append(cpuSeconds() - cpu)
             shellUse = allocated(s + "/disk.raw")
             try fm.removeItem(atPath: s)
 
             let c = base + "/cbuild-\(round)"
             try fm.createDirectory(atPath: c, withIntermediateDirectories: true)
             var raw = ""
+            cpu = cpuSeconds()
             cbuildTimes.append(try await timedAsync { raw = try await cbuild(stage: stage, root: c) })
+            cbuildCPU.append(cpuSeconds() - cpu)
             cbuildUse = allocated(c + "/" + raw)
             breakdown = ((try? String(contentsOfFile: c + "/logs/image_bench.raw.log", encoding: .utf8)) ?? "")
                 .split(separator: "\n").filter { $0.hasPrefix("# ") && $0.contains(" s") }.map(String.init)
             try fm.removeItem(atPath: c)
         }
         let s = shellTimes.min()!, c = cbuildTimes.min()!
-        print(String(format: "images: shell pipeline %.1f s, cbuild %.1f s, ratio %.2fx (goal <= 1.20x)", s, c, c / s))
+        print(String(format: "images: wall clock: shell pipeline %.1f s, cbuild %.1f s, ratio %.2fx (goal <= 1.20x)", s, c, c / s))
+        let sc = shellCPU.min()!, cc = cbuildCPU.min()!
+        print(String(format: "images: CPU (user+sys, all processes; steadier on a shared machine): shell %.1f s, cbuild %.1f s, ratio %.2fx", sc, cc, cc / sc))
         print("images: cbuild's last raw assembly, step by step:\n  " + breakdown.joined(separator: "\n  "))
         print("images: raw image on disk: shell \(shellUse >> 20) MiB, cbuild \(cbuildUse >> 20) MiB of \(diskSize >> 20) MiB")
     }
@@ -122,6 +129,17 @@ enum ImageBenchmark {
 
     static func timedAsync(_ body: () async throws -> Void) async throws -> Double {
         let start = Date(); try await body(); return Date().timeIntervalSince(start)
+    }
+
+    /// User + system time of this process and every child it has waited for.
+    static func cpuSeconds() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+            var u = rusage()
+            getrusage(__rusage_who_t(who.rawValue), &u)
+            total += Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+        }
+        return total
     }
 
     static func allocated(_ path: String) -> Int64 {
