@@ -7,8 +7,14 @@ let usage = """
     usage: cbuild-bench BENCHMARK [OPTIONS]
 
     benchmarks:
+      hashing [--size-mb N] [--repeat N] [--files N]
+          first-time file hashing vs openssl and sha256sum, parallel hashing,
+          and digest-cache re-check rate
       graph [--nodes N] [--files N] [--repeat N] [--keep]
           no-op build and status on a synthetic graph vs ninja and make
+      images [WORKDIR]
+          raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
+          (tar + mkfs.ext4 -d + qemu-img)
 
     """
 
@@ -16,8 +22,12 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let name = arguments.isEmpty ? nil : arguments.removeFirst()
 do {
     switch name {
+    case "hashing":
+        try HashingBenchmark(arguments: arguments).run()
     case "graph":
         try await GraphBenchmark(arguments: arguments).run()
+    case "images":
+        await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":
         print(usage, terminator: "")
     default:

@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// A long-running child (catalyst) started in its own process group, with
-/// stdout and stderr merged, every line appended to a log file and handed
-/// to a callback. The group can be signalled as a whole, so an interrupt
+/// stdout and stderr written to a log file whose new lines are handed to a
+/// callback. The group can be signalled as a whole, so an interrupt
 /// reaches catalyst's emerge children too. An optional descriptor (the
 /// directory lock) is inherited, so if cbuild is killed the child keeps the
 /// lock until it exits and cannot race a later cbuild.
@@ -29,22 +29,35 @@ public enum ChildProcess {
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logFD >= 0 else { throw BasicsError.io(path: logPath, operation: "open", errno: errno) }
         defer { close(logFD) }
-
-        var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw BasicsError.io(path: "pipe", operation: "pipe", errno: errno) }
-        let readFD = pipeFDs[0], writeFD = pipeFDs[1]
-        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
+        // The child writes straight into the log file (not through a pipe to
+        // cbuild), so it never dies of SIGPIPE when cbuild is killed: it runs
+        // to its end, holding the inherited directory lock, and no later
+        // cbuild can race it. cbuild follows the file like `tail -f`.
+        let readFD = open(logPath, O_RDONLY | O_CLOEXEC)
+        guard readFD >= 0 else { throw BasicsError.io(path: logPath, operation: "open", errno: errno) }
+        defer { close(readFD) }
+        _ = lseek(readFD, 0, SEEK_END)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeFD, 2)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
+        posix_spawn_file_actions_addclose(&actions, logFD)
+        // Close every other descriptor cbuild has open (some it inherited
+        // itself), so the child holds nothing but its output and the lock.
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            for e in entries {
+                guard let fd = Int32(e), fd > 2, fd != inheritDescriptor, fd != logFD else { continue }
+                posix_spawn_file_actions_addclose(&actions, fd)
+            }
+        }
         if let fd = inheritDescriptor {
-            // dup2 onto itself clears FD_CLOEXEC in the child only.
-            posix_spawn_file_actions_adddup2(&actions, fd, fd)
+            // Clear close-on-exec so the child inherits the lock's open file
+            // description (flock locks belong to it).
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) }
         }
 
         var attr = posix_spawnattr_t()
@@ -67,9 +80,7 @@ public enum ChildProcess {
                 posix_spawn(&pid, exe, &actions, &attr, cargv, cenv)
             }
         }
-        close(writeFD)
         guard rc == 0 else {
-            close(readFD)
             throw BasicsError.processLaunch(executable: argv[0], reason: String(cString: strerror(rc)))
         }
         onStart(pid)
@@ -78,22 +89,28 @@ public enum ChildProcess {
         let bufSize = 65536
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: bufSize)
         defer { buf.deallocate() }
-        while true {
-            let n = read(readFD, buf, bufSize)
-            if n < 0 { if errno == EINTR { continue }; break }
-            if n == 0 { break }
-            _ = write(logFD, buf, n)
-            pending.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
-            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                onLine(String(decoding: pending[..<nl], as: UTF8.self))
-                pending.removeSubrange(...nl)
+        func drain() {
+            while true {
+                let n = read(readFD, buf, bufSize)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                pending.append(contentsOf: UnsafeBufferPointer(start: buf, count: n))
+                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    onLine(String(decoding: pending[..<nl], as: UTF8.self))
+                    pending.removeSubrange(...nl)
+                }
             }
         }
-        if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
-        close(readFD)
-
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        while true {
+            drain()
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { break }
+            usleep(50_000)
+        }
+        drain()
+        if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
         let termsig = status & 0x7f
         if termsig == 0 { return Exit(status: (status >> 8) & 0xff, signal: nil) }
         return Exit(status: 128 + termsig, signal: termsig)

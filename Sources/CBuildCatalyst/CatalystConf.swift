@@ -47,7 +47,8 @@ public struct CatalystConf: Sendable {
             "ENVSCRIPT": envscriptPath,
             "COMPRESSION": compression,
             "OPTIONS": flavor == 3 ? options.joined(separator: " ") : quotedList(options),
-            "DIGESTS": flavor == 3 ? digests.joined(separator: " ") : quotedList(digests),
+            // catalyst 3 names BLAKE2b "blake2"; catalyst 4 uses hashlib's "blake2b".
+            "DIGESTS": flavor == 3 ? digests.map { $0 == "blake2b" ? "blake2" : $0 }.joined(separator: " ") : quotedList(digests),
             "REPO_NAME": repoName,
         ]
     }
@@ -77,6 +78,7 @@ public struct CatalystConf: Sendable {
         portdir="/var/db/repos/portage"
         repo_name="portage"
         sharedir="/usr/share/catalyst"
+        contents="auto"
         compression_mode="@COMPRESSION@"
 
         """

@@ -86,6 +86,8 @@ public struct CatalystStageRule: Rule {
         if !FileManager.default.fileExists(atPath: context.rule.path(tarball)) { missing.append(tarball) }
         let contents = "\(base).\(tarballExtension).CONTENTS.gz"
         if FileManager.default.fileExists(atPath: context.rule.path(contents)) { outputs.append(contents) }
+        let sha256 = "\(base).\(tarballExtension).sha256"
+        if FileManager.default.fileExists(atPath: context.rule.path(sha256)) { outputs.append(sha256) }
         let digests = "\(base).\(tarballExtension).DIGESTS"
         if FileManager.default.fileExists(atPath: context.rule.path(digests)) { outputs.append(digests) }
         else if requireDigests { missing.append(digests) }
@@ -145,4 +147,34 @@ public enum NeutralInputName {
 
 extension CatalystStageRule {
     public func inputName(for dependency: NodeID) -> String { NeutralInputName.of(dependency) }
+}
+
+extension CatalystStageRule {
+    /// After the state database was lost: the tarball catalyst wrote for
+    /// exactly this spec (its name carries the spec's content digest) is
+    /// adopted when its `.DIGESTS` file lists a SHA512 that the tarball
+    /// still matches — catalyst writes `.DIGESTS` only after a complete
+    /// tarball, so a half-written one is never adopted.
+    public func adoptableOutputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult], key: NodeKey) throws -> [String]? {
+        guard let text = dependencies[specNode]?.display,
+              let base = CatalystStageRule.outputBase(spec: SpecValues(parsing: text)) else { return nil }
+        let tarball = "\(base).\(tarballExtension)"
+        let digestsFile = "\(tarball).DIGESTS"
+        guard FileManager.default.fileExists(atPath: context.path(tarball)),
+              let data = FileManager.default.contents(atPath: context.path(digestsFile)) else { return nil }
+        let name = (tarball as NSString).lastPathComponent
+        var inSHA512 = false
+        var expected: String?
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("#") { inSHA512 = line.uppercased().contains("SHA512"); continue }
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if inSHA512, parts.count == 2, parts[1] == name { expected = String(parts[0]).lowercased() }
+        }
+        guard let expected, try ContentHasher.digestFile(at: context.path(tarball), .sha512).hex == expected else { return nil }
+        var outputs = [tarball]
+        let contents = "\(tarball).CONTENTS.gz"
+        if FileManager.default.fileExists(atPath: context.path(contents)) { outputs.append(contents) }
+        outputs.append(digestsFile)
+        return outputs
+    }
 }

@@ -150,13 +150,12 @@ public struct SpecRule: Rule {
         return (date, date)
     }
 
-    /// `artifacts/builds/seeds/stage3-amd64-openrc-20261124T170000Z.tar.xz` → `seeds/stage3-amd64-openrc-20261124T170000Z`.
+    /// `artifacts/builds/seeds/stage3-amd64-openrc-20261124T170000Z.tar.xz` →
+    /// `seeds/stage3-amd64-openrc-20261124T170000Z.tar.xz`. The extension is
+    /// kept: catalyst's lookup of `<source_subpath>.*` is ambiguous when a
+    /// seed's `.asc` (or, for catalyst 3, a stage's `.sha256`) sits beside it,
+    /// while a full file name is taken as it is.
     public static func sourceSubpath(outputPath: String) -> String {
-        var p = outputPath
-        if p.hasPrefix("artifacts/builds/") { p = String(p.dropFirst("artifacts/builds/".count)) }
-        for ext in [".tar.xz", ".tar.bz2", ".tar.gz", ".tar.zst", ".tar", ".tbz2", ".txz"] where p.hasSuffix(ext) {
-            return String(p.dropLast(ext.count))
-        }
-        return p
+        outputPath.hasPrefix("artifacts/builds/") ? String(outputPath.dropFirst("artifacts/builds/".count)) : outputPath
     }
 }

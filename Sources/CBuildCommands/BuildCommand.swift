@@ -23,6 +23,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("n"), .long], help: "Dry run: show what would run, run nothing.") var dryRun = false
     @Flag(help: "Explain why each node would run instead of building.") var explain = false
     @Option(help: ArgumentHelp("Catalyst command to run instead of [catalyst] command, e.g. \"sudo catalyst\".", valueName: "CMD")) var catalyst: String?
+    @Flag(help: "Build only the named nodes: their stage inputs must already be built here (exit 2 naming a missing one). What `cbuild plan` jobs run.") var noDeps = false
     @Argument(help: "Nodes to build (default: [project] default).") var nodes: [String] = []
 
     func validate() throws {
@@ -46,8 +47,22 @@ struct BuildCommand: AsyncParsableCommand {
                 else { terminal.out(ExplainView.render(plan, terminal: terminal, verbose: global.verbose, dryRun: true)) }
                 return .success
             }
+            let command = options.catalystCommand ?? ws.configuration.project.catalyst.command
+            if command.contains(where: { ($0 as NSString).lastPathComponent == "catalyst-sim" }) {
+                reporter.emit(.diagnostic(Diagnostic(.note, "catalyst is the simulator (catalyst-sim): no packages are compiled; outputs are synthetic")))
+            }
             let interrupts = InterruptForwarder { engine.interrupt() }
             defer { interrupts.cancel() }
+            if noDeps {
+                // Every stage input must already be available: only the named nodes may run.
+                let plan = try await engine.plan(ids)
+                for r in plan.results where !ids.contains(r.node) && r.explanation.kind == .action
+                    && (r.explanation.verdict == .build || r.explanation.verdict == .blocked) {
+                    let user = ids.first { ws.graph.transitiveDependents(of: r.node).contains($0) }?.name ?? ids[0].name
+                    throw CommandError("\(r.node.name), an input of \(user), is not built here",
+                                       hint: "build it first (`cbuild \(r.node.name)`), or drop --no-deps")
+                }
+            }
             let jobs = self.jobs ?? ws.configuration.project.catalyst.jobs
             let summary = try await engine.build(ids, options: .init(jobs: jobs, keepGoing: keepGoing))
             reporter.finish()
@@ -57,24 +72,5 @@ struct BuildCommand: AsyncParsableCommand {
             return summary.failed.isEmpty ? .success : .nodeFailed
         }
         if status != .success { throw ExitWith(status) }
-    }
-}
-
-/// Turns SIGINT/SIGTERM into an engine interrupt (catalyst's whole process
-/// group gets SIGTERM; the node is recorded as interrupted).
-final class InterruptForwarder: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    init(_ action: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler(handler: action)
-            s.resume()
-            sources.append(s)
-        }
-    }
-    func cancel() {
-        for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL)
     }
 }

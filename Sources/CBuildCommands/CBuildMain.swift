@@ -9,7 +9,7 @@ public enum CBuildMain {
     public static func run(_ arguments: [String]) async -> Int32 {
         let terminal = Terminal()
         do {
-            var command = try CBuildCommand.parseAsRoot(arguments)
+            var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(arguments))
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -35,6 +35,37 @@ public enum CBuildMain {
             terminal.err(message + "\n")
             return code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue
         }
+    }
+
+    /// `cbuild -C DIR status` means `cbuild status -C DIR`: global options
+    /// written before the subcommand are moved after it, so they reach the
+    /// subcommand instead of being taken as node names by the default `build`.
+    static func hoistGlobalOptions(_ args: [String]) -> [String] {
+        let withValue: Set<String> = ["-C", "--color"]
+        let flags: Set<String> = ["-v", "--verbose", "-q", "--quiet", "--json"]
+        func names(_ cs: [ParsableCommand.Type]) -> [String: ParsableCommand.Type] {
+            Dictionary(cs.map { ($0.configuration.commandName ?? $0._commandName, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        var globals: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if withValue.contains(a), i + 1 < args.count { globals += [a, args[i + 1]]; i += 2; continue }
+            if a.hasPrefix("-C"), a.count > 2, !a.hasPrefix("--") { globals.append(a); i += 1; continue }
+            if a.hasPrefix("--color=") || flags.contains(a) { globals.append(a); i += 1; continue }
+            break
+        }
+        // Walk down the subcommand chain (`snapshot fetch`) and put the
+        // global options after its last element.
+        var chain: [String] = []
+        var level = names(CBuildCommand.configuration.subcommands)
+        while i < args.count, let cmd = level[args[i]] {
+            chain.append(args[i])
+            i += 1
+            level = names(cmd.configuration.subcommands)
+        }
+        guard !chain.isEmpty else { return args }
+        return chain + globals + Array(args[i...])
     }
 
     static func report(_ e: UserError, _ t: Terminal) {

@@ -36,7 +36,8 @@ enum ExplainView {
     /// Reasons with their causes followed through dependencies that change too.
     static func reasonTree(_ reasons: [Reason], plan: BuildSummary, depth: Int = 0, seen: Set<NodeID> = []) -> [ReasonEntry] {
         reasons.map { r in
-            if let dep = r.dependency, !seen.contains(dep), let d = plan.result(dep), d.explanation.verdict != .clean, depth < 8 {
+            if let dep = r.dependency, !seen.contains(dep), let d = plan.result(dep), d.explanation.verdict != .clean,
+               d.explanation.kind != .source, depth < 8 {
                 let sub = reasonTree(d.explanation.reasons, plan: plan, depth: depth + 1, seen: seen.union([dep]))
                 let text: String
                 switch r {

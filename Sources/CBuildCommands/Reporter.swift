@@ -95,7 +95,9 @@ public final class Reporter: EventSink, @unchecked Sendable {
                 }
                 var s = plainStamp() + "\(word) \(node)"
                 if seconds >= 0.05 { s += " in \(Reporter.duration(seconds))" }
-                if let message, outcome != "built" { s += ": \(message)" }
+                if let message, outcome != "built" {
+                    s += ": " + (message.split(separator: "\n").first.map(String.init) ?? message)
+                }
                 terminal.err(s + "\n")
             }
             drawLive()

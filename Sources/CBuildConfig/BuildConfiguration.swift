@@ -78,7 +78,7 @@ public struct BuildConfiguration: Sendable {
 
     /// Whether `node` can name a node here. Kinds the configuration does
     /// not enumerate (`snapshot/ROLE`, `spec/…`, `confdir/…`, `overlay/…`,
-    /// `fsscript/…`, `image/…`) are accepted by form and checked by the graph.
+    /// `fsscript/…`, `image/…`, `test/…`) are accepted by form and checked by the graph.
     public func isKnownNodeName(_ node: String) -> Bool {
         if node == "all" || node == "init" { return true }
         guard let slash = node.firstIndex(of: "/") else { return false }
@@ -87,7 +87,7 @@ public struct BuildConfiguration: Sendable {
         case "fleet": return fleets[rest] != nil
         case "seed": return project.seed(named: rest) != nil
         case "snapshot": return NameRules.isRole(rest)
-        case "spec", "confdir", "overlay", "fsscript", "image": return !rest.isEmpty
+        case "spec", "confdir", "overlay", "fsscript", "image", "test": return !rest.isEmpty
         default: return resolvedByNode[node] != nil
         }
     }

@@ -38,6 +38,8 @@ public struct ResolvedTarget: Sendable, Hashable {
     public var fsscripts: [String]
     public var kernel: KernelConfig?
     public var images: [String]
+    /// The target's `[image]` table.
+    public var image: ImageConfig
     public var specExtra: [SpecExtraEntry]
     public var vars: [String: String]
     public var description: String?
@@ -49,7 +51,7 @@ public struct ResolvedTarget: Sendable, Hashable {
                 snapshotRole: String, profile: String, subarch: String, specTemplate: String? = nil,
                 features: [String] = [], packages: [String] = [], use: [String] = [], services: [String] = [],
                 portageDirs: [String] = [], overlayDirs: [String] = [], fsscripts: [String] = [],
-                kernel: KernelConfig? = nil, images: [String] = [], specExtra: [SpecExtraEntry] = [],
+                kernel: KernelConfig? = nil, images: [String] = [], image: ImageConfig = ImageConfig(), specExtra: [SpecExtraEntry] = [],
                 vars: [String: String] = [:], description: String? = nil, contributions: [Contribution] = []) {
         self.name = name
         self.fleet = fleet
@@ -69,6 +71,7 @@ public struct ResolvedTarget: Sendable, Hashable {
         self.fsscripts = fsscripts
         self.kernel = kernel
         self.images = images
+        self.image = image
         self.specExtra = specExtra
         self.vars = vars
         self.description = description

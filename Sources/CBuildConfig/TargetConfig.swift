@@ -1,3 +1,5 @@
+import CBuildBasics
+
 /// One buildable machine or stage: `targets/vm/test.toml` is the target
 /// `vm/test` and the node `stage4/vm/test` (SPEC section 5). As written in
 /// its file, validated; `ResolvedTarget` is the target with its features
@@ -27,6 +29,8 @@ public struct TargetConfig: Sendable, Hashable {
     public var kernel: KernelConfig?
     /// Image formats derived from the stage (`qcow2`, `raw`, …); checked by the image rules.
     public var images: [String]
+    /// The `[image]` table (defaults when absent).
+    public var image: ImageConfig
     /// Raw spec keys, in file order.
     public var specExtra: [SpecExtraEntry]
     /// Per-target template variables: `NAME` is written `@NAME@` in templates.
@@ -39,7 +43,7 @@ public struct TargetConfig: Sendable, Hashable {
     public static let defaultSnapshotRole = "stable"
 
     static let allowedKeys = ["stage", "seed", "snapshot", "profile", "subarch", "spec", "features", "packages",
-                              "use", "services", "kernel", "images", "spec_extra", "vars", "description"]
+                              "use", "services", "kernel", "images", "image", "spec_extra", "vars", "description"]
     static let kernelKeys = ["config", "sources"]
 
     init(name: String, reading document: TOMLDocument, flavor: Int, rules: PathRules) throws {
@@ -68,7 +72,8 @@ public struct TargetConfig: Sendable, Hashable {
         use = try r.useFlags("use")
         services = try r.services("services")
         kernel = try Self.kernel(r, rules: rules)
-        images = try r.names("images", kind: "image format")
+        images = try Self.images(r, stage: stage)
+        image = try ImageConfig(reading: r.table("image"))
         specExtra = try Self.specExtra(r)
         vars = try Self.vars(r)
         description = try r.string("description")
@@ -101,6 +106,21 @@ public struct TargetConfig: Sendable, Hashable {
         default:
             throw r.wrongType("stage", expected: expected, found: value)
         }
+    }
+
+    /// Formats from `ImageConfig.formats`; images are made from a stage4.
+    private static func images(_ r: TableReader, stage: StageKind) throws -> [String] {
+        let images = try r.names("images", kind: "image format")
+        for (index, format) in images.enumerated() where !ImageConfig.formats.contains(format) {
+            throw r.invalid("images", index: index, "'\(format)' is not an image format",
+                            hint: Suggest.didYouMean(format, among: ImageConfig.formats)
+                                ?? "use " + ImageConfig.formats.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if !images.isEmpty && stage != .stage(4) {
+            throw r.invalid("images", "disk images are made from a stage4; this target builds \(stage)",
+                            hint: "list images on a stage = 4 target")
+        }
+        return images
     }
 
     private static func kernel(_ r: TableReader, rules: PathRules) throws -> KernelConfig? {

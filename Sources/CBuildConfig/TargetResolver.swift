@@ -89,6 +89,7 @@ struct TargetResolver: Sendable {
             fsscripts: Self.unique(merged.compactMap(\.fsscript)),
             kernel: target.kernel,
             images: target.images,
+            image: target.image,
             specExtra: target.specExtra,
             vars: target.vars,
             description: target.description,

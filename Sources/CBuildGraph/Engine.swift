@@ -18,9 +18,12 @@ public final class Engine: @unchecked Sendable {
         /// Record bad input (a role that points nowhere) as the node's
         /// failure instead of ending the command: for `status` and `graph`.
         public var tolerateInputErrors: Bool = false
-        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false, tolerateInputErrors: Bool = false) {
+        /// Nodes whose failure does not stop the build (optional nightly targets).
+        public var mayFail: Set<NodeID> = []
+        public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false, tolerateInputErrors: Bool = false,
+                    mayFail: Set<NodeID> = []) {
             self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.dryRun = dryRun
-            self.tolerateInputErrors = tolerateInputErrors
+            self.tolerateInputErrors = tolerateInputErrors; self.mayFail = mayFail
         }
     }
 
@@ -33,6 +36,8 @@ public final class Engine: @unchecked Sendable {
     public let processes = ProcessGroupRegistry()
     public var inheritedLockDescriptor: Int32?
     public var now: @Sendable () -> Date = { Date() }
+    /// Dependencies of the action being decided (read by `adopt`).
+    private var pendingAdoption: [NodeID: DependencyResult]?
 
     public init(graph: BuildGraph, database: StateDatabase, root: String, digests: any FileDigesting,
                 keySalt: [String], events: any EventSink) {
@@ -178,7 +183,9 @@ public final class Engine: @unchecked Sendable {
                     available[finished.node] = dep
                 } else {
                     failed.insert(finished.node)
-                    if !options.keepGoing || finished.result.outcome == .interrupted { stop = true }
+                    if (!options.keepGoing && !options.mayFail.contains(finished.node)) || finished.result.outcome == .interrupted {
+                        stop = true
+                    }
                 }
                 if processes.isInterrupted { stop = true }
             }
@@ -293,6 +300,8 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func decideAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult]) throws -> ActionDecision {
+        pendingAdoption = deps
+        defer { pendingAdoption = nil }
         let inputs = try def.rule.inputs(context(id), dependencies: deps) + dependencyInputs(def.rule, deps)
         let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
         let current = try database.currentBuild(node: id.name)
@@ -341,9 +350,40 @@ public final class Engine: @unchecked Sendable {
                               earlier)
             }
         }
+        if current == nil, try database.lastAttempt(node: id.name) == nil, let adopted = try adopt(id, def, key: key, inputs: inputs) {
+            let expl = Explanation(node: id, kind: .action, verdict: .reuse,
+                                   reasons: [.adoptedFromFiles(paths: adopted.outputs.map(\.path))],
+                                   key: key.description, previousKey: nil)
+            return .reuse(NodeResult(node: id, outcome: .reused, explanation: expl, seconds: 0, message: nil,
+                                     logPath: nil, outputs: adopted.outputs, key: key.description),
+                          DependencyResult(node: id, outputDigest: Engine.outputDigest(adopted.outputs),
+                                           display: nil, outputs: adopted.outputs, key: key.description),
+                          adopted)
+        }
         let expl = Explanation(node: id, kind: .action, verdict: .build, reasons: reasons,
                                key: key.description, previousKey: current?.key)
         return .build(expl, key, inputs)
+    }
+
+    /// Outputs of this key found on disk without a record (state database
+    /// lost): hashed and offered for reuse when the rule vouches for them.
+    /// Dependencies are needed for that, so adoption is planned in
+    /// `decideAction` through `pendingAdoption`.
+    private func adopt(_ id: NodeID, _ def: NodeDefinition, key: NodeKey, inputs: [NodeInput]) throws -> NodeBuildRecord? {
+        guard let deps = pendingAdoption, let paths = try def.rule.adoptableOutputs(context(id), dependencies: deps, key: key),
+              !paths.isEmpty else { return nil }
+        var outputs: [NodeOutput] = []
+        for p in paths {
+            let full = root + "/" + p
+            guard FileManager.default.fileExists(atPath: full) else { return nil }
+            let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int64) ?? 0
+            outputs.append(NodeOutput(path: p, sha256: try digests.digest(of: full).description, size: size))
+        }
+        var r = NodeBuildRecord(runId: "adopted", node: id.name, key: key.description, recipe: def.rule.recipe,
+                                inputs: inputs, outputs: outputs, state: .reused, startedAt: now())
+        r.id = 0
+        r.message = "adopted from files found on disk"
+        return r
     }
 
     /// The first recorded output that is missing or whose content no longer

@@ -17,6 +17,9 @@ public enum Reason: Sendable, Hashable, Codable {
     case previousAttempt(state: String, message: String?)
     /// Not a reason to run: an earlier intact build with the same key is reused.
     case reusesEarlierBuild(id: Int64, node: String, at: Double)
+    /// Not a reason to run: complete outputs of this key were found on disk
+    /// with no record (the state database was lost) and are adopted.
+    case adoptedFromFiles(paths: [String])
 
     /// One line, e.g. `snapshot/stable: portage-20261120 → portage-20261124`.
     public var text: String {
@@ -35,6 +38,7 @@ public enum Reason: Sendable, Hashable, Codable {
         case let .dependencyRebuilds(d): return "\(d) will be rebuilt first"
         case let .previousAttempt(state, m): return "last attempt \(state)" + (m.map { ": \($0)" } ?? "")
         case let .reusesEarlierBuild(id, node, _): return "reuses intact earlier build #\(id) (\(node)) with the same key"
+        case let .adoptedFromFiles(paths): return "adopts \(paths.first ?? "its outputs"), found complete on disk with no record"
         }
     }
 

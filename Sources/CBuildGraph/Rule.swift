@@ -86,6 +86,13 @@ public protocol Rule: Sendable {
     /// them only after this returned successfully.
     func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String]
 
+    /// Action nodes: outputs for `key` that already exist on disk although
+    /// the state database has no record of them (it was deleted or rebuilt).
+    /// Returning paths here lets the engine adopt them instead of running
+    /// the rule — only when the rule can prove they are complete and belong
+    /// to these inputs. Default: none.
+    func adoptableOutputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult], key: NodeKey) throws -> [String]?
+
     /// The name under which a dependency's output enters this node's key.
     /// Rules make it role- and variant-neutral ("snapshot" rather than
     /// "snapshot/testing", "spec" rather than "spec/web@canary"), so the
@@ -107,6 +114,7 @@ extension Rule {
     }
     public func activate(_ context: RuleContext, outputs: [NodeOutput]) throws {}
     public func inputName(for dependency: NodeID) -> String { dependency.name }
+    public func adoptableOutputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult], key: NodeKey) throws -> [String]? { nil }
     public var recipe: String { "\(recipeName)@\(recipeVersion)" }
 }
 

@@ -3,6 +3,7 @@ import CBuildBasics
 import CBuildCatalyst
 import CBuildConfig
 import CBuildGraph
+import CBuildImages
 import Foundation
 
 /// Builds the DAG from a validated configuration: `init`; a `snapshot/ROLE`
@@ -15,8 +16,13 @@ public enum ProjectGraph {
         public var catalystCommand: [String]?
         /// Environment for catalyst (nil: inherit).
         public var catalystEnvironment: [String: String]?
-        public init(catalystCommand: [String]? = nil, catalystEnvironment: [String: String]? = nil) {
+        /// Extra variants of targets on another snapshot role, named
+        /// `stageN/NAME@ROLE` (the nightly builds its targets on `testing`).
+        public var roleVariants: (role: String, targets: [String])?
+        public init(catalystCommand: [String]? = nil, catalystEnvironment: [String: String]? = nil,
+                    roleVariants: (role: String, targets: [String])? = nil) {
             self.catalystCommand = catalystCommand; self.catalystEnvironment = catalystEnvironment
+            self.roleVariants = roleVariants
         }
     }
 
@@ -65,6 +71,21 @@ public enum ProjectGraph {
         for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) where fleet.hasOverrides {
             for m in fleet.members { variants.append(try config.resolve(target: m, fleet: fleet.name)) }
         }
+        if let extra = options.roleVariants {
+            // Each target again with the snapshot role replaced; a seed that is
+            // another of these targets resolves to that target's role variant.
+            let names = Set(extra.targets)
+            for name in extra.targets.sorted() {
+                var v = try config.resolve(target: name, fleet: nil)
+                v.snapshotRole = extra.role
+                v.nodeName = "\(v.nodeName)@\(extra.role)"
+                if case let .target(parent) = v.seed, let p = config.targets.values.first(where: { $0.nodeName == parent }),
+                   names.contains(p.name) {
+                    v.seed = .target("\(parent)@\(extra.role)")
+                }
+                variants.append(v)
+            }
+        }
         for v in variants { roles.insert(v.snapshotRole) }
         for role in roles.sorted() {
             defs.append(NodeDefinition(id: NodeID("snapshot/\(role)"), rule: RoleSourceRule(
@@ -106,6 +127,8 @@ public enum ProjectGraph {
                 tarballExtension: CatalystConf.tarballExtension(compression: conf.compression),
                 requireDigests: !conf.digests.isEmpty, environment: options.catalystEnvironment),
                 dependencies: [specID, "init", seed]))
+            // Images (CBuildImages): image/NAME.FMT and test/NAME for a stage4 listing `images`.
+            defs += ImageNodes.definitions(for: v)
         }
         for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) {
             let members = fleet.members.map { m -> NodeID in

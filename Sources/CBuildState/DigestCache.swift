@@ -39,6 +39,7 @@ public final class DigestCache: @unchecked Sendable {
     /// Paths whose row has been looked up in the database (found or not).
     private var looked: Set<String> = []
     private var pending: [String: FileDigestRecord] = [:]
+    /// Lookup outcomes since this cache was created.
     private struct Counters { var hits = 0, misses = 0, racy = 0 }
     private var counters = Counters()
 
@@ -91,7 +92,13 @@ public final class DigestCache: @unchecked Sendable {
         lock.unlock()
         guard !batch.isEmpty else { return }
         try database.writer.write { db in
-            for record in batch { try record.insert(db, onConflict: .replace) }
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO file_digest (path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in batch {
+                try insert.execute(arguments: [r.path, r.device, r.inode, r.size, r.mtimeNs, r.ctimeNs, r.sha256, r.hashedAtNs])
+            }
         }
         lock.lock()
         for record in batch where pending[record.path] == record { pending[record.path] = nil }

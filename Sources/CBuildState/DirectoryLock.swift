@@ -22,6 +22,7 @@ import Foundation
 ///   the command can say "a build is running (pid N)" and read the WAL
 ///   database anyway.
 public final class DirectoryLock: @unchecked Sendable {
+    /// Exclusive for commands that change the directory, shared for read-only ones.
     public enum Mode: String, Sendable { case exclusive, shared }
 
     /// The writer named in the lock file.

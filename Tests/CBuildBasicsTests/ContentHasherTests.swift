@@ -3,6 +3,7 @@ import Foundation
 @testable import CBuildBasics
 import CBuildTestSupport
 
+/// Streaming digests agree with known vectors and with the coreutils tools.
 @Suite struct ContentHasherTests {
     @Test func knownVectors() {
         #expect(ContentHasher.digest(.sha256, "abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -3,6 +3,7 @@ import Foundation
 @testable import CBuildBasics
 import CBuildTestSupport
 
+/// lstat/stat facts: sizes, modes, nanosecond times, symlinks, missing paths.
 @Suite struct FileStatTests {
     @Test func regularFileSizeModeAndNanosecondTimes() throws {
         let dir = try TemporaryDirectory()

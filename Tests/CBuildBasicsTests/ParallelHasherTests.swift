@@ -3,6 +3,7 @@ import Foundation
 @testable import CBuildBasics
 import CBuildTestSupport
 
+/// Parallel hashing keeps input order and keeps each failure with its file.
 @Suite struct ParallelHasherTests {
     /// Files of very different sizes so workers finish out of order.
     private func makeFiles(_ dir: TemporaryDirectory, count: Int) throws -> [String] {

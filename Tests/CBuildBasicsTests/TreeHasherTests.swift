@@ -3,6 +3,7 @@ import Foundation
 @testable import CBuildBasics
 import CBuildTestSupport
 
+/// Tree digests change with every meaningful change and never with the tree's location.
 @Suite struct TreeHasherTests {
     /// A small portage confdir: nested files, an executable script, a symlink.
     private func makeTree(in dir: TemporaryDirectory, at name: String = "portage") throws -> String {

@@ -1,3 +1,4 @@
+import CBuildBasics
 import CBuildTestSupport
 import Foundation
 import Testing
@@ -125,6 +126,15 @@ import Testing
         #expect(r.stderr.contains("did you mean 'stage4/workstation'"), "\(r)")
     }
 
+    @Test func aRoleThatPointsNowhereExitsTwoWithTheFix() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let r = try ex.cbuild(sim(["stage4/vm/test@canary"]))
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr.contains("snapshot role 'testing' points nowhere"), "\(r)")
+        #expect(r.stderr.contains("cbuild snapshot fetch --role testing"), "\(r)")
+        #expect(ex.simRuns().isEmpty)
+    }
+
     @Test func outsideABuildDirectoryExitsTwo() throws {
         let empty = try TemporaryDirectory(); defer { empty.remove() }
         let r = try CLI.run(["status"], in: empty.path)
@@ -150,5 +160,41 @@ enum SystemRunner {
         p.arguments = argv
         try p.run(); p.waitUntilExit()
         return p.terminationStatus
+    }
+}
+
+/// A releng-style chain: stage1 from a stage3 seed, then stage3 from that stage1.
+@Suite struct StageChainTests {
+    @Test func stage1ThenStage3FromItThroughTheSimulator() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        try """
+            stage = 1
+            seed = "seed/amd64-openrc"
+            profile = "default/linux/amd64/23.0"
+            subarch = "amd64"
+            spec = "specs/stage1.spec"
+
+            """.write(toFile: ex.path + "/targets/chain-stage1.toml", atomically: true, encoding: .utf8)
+        try """
+            stage = 3
+            seed = "stage1/chain-stage1"
+            profile = "default/linux/amd64/23.0"
+            subarch = "amd64"
+            spec = "specs/stage3.spec"
+
+            """.write(toFile: ex.path + "/targets/chain-stage3.toml", atomically: true, encoding: .utf8)
+        let r = try ex.cbuild(ExampleBuildDirectory.withSim(["stage3/chain-stage3"]))
+        #expect(r.status == 0, "\(r)")
+        let runs = ex.simRuns()
+        #expect(runs.count == 2)
+        #expect(runs.first?.contains("stage1-amd64-chain-stage1-") == true, "\(runs)")
+        let spec = try ex.cbuild(["spec", "stage3/chain-stage3"])
+        #expect(spec.stdout.contains("source_subpath: default/stage1-amd64-chain-stage1-"), "\(spec)")
+        // The stage3 tarball records the stage1 it was built from.
+        let out = URL(fileURLWithPath: ex.path + "/artifacts/out/stage3/chain-stage3.tar.xz").resolvingSymlinksInPath().path
+        let list = try SystemProcessRunner().run(["tar", "-xJOf", out, "./etc/catalyst-sim/provenance.json"])
+        #expect(list.stdoutString.contains("stage1-amd64-chain-stage1-"), "\(list.stderrString)")
+        // A change to stage1's inputs rebuilds both; the chain stays minimal otherwise.
+        #expect(try ex.cbuild(ExampleBuildDirectory.withSim(["stage3/chain-stage3"])).stdout.contains("nothing to do"))
     }
 }

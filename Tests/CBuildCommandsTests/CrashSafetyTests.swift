@@ -63,6 +63,9 @@ import Testing
         try waitForRun(ex)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
+        let orphan = try SystemProcessRunner().run(["pgrep", "-f", "catalyst-sim.*\(ex.path)"])
+        let logs = try SystemProcessRunner().run(["sh", "-c", "grep -E \"Emerging|capture|cbuild\" \(ex.path)/.cache/logs/stage4/vm/test/*.log; cat \(ex.runsFile)"])
+        #expect(!orphan.stdoutString.isEmpty, "the simulator keeps running after cbuild is killed: \(logs.stdoutString)")
         // The orphaned simulator still holds the directory lock: no race.
         let during = try ex.cbuild(sim(["stage4/vm/test"]))
         #expect(during.status == 4, "\(during)")
@@ -90,7 +93,25 @@ import Testing
         let r = try ex.cbuild(sim(["stage4/vm/test"]))
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.components(separatedBy: "warning").count == 2, "\(r)")
-        // Rebuilt from the files: the intact output of the same key is reused… or rebuilt, never wrong.
+        // Rebuilt from the files: the complete output of the same spec is adopted, not rebuilt.
+        #expect(ex.simRuns().count == 1, "\(r)")
         #expect(FileManager.default.fileExists(atPath: ex.path + "/artifacts/out/stage4/vm/test.tar.xz"))
+        let history = try ex.cbuild(["history", "stage4/vm/test"])
+        #expect(history.stdout.contains("reused"), "\(history)")
+    }
+
+    @Test func aHalfWrittenOutputIsNeverAdopted() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        #expect(try ex.cbuild(sim(["stage4/vm/test"])).status == 0)
+        // Lose the database and cut the tarball short: its .DIGESTS no longer matches.
+        try FileManager.default.removeItem(atPath: ex.path + "/.cache/state.db")
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ex.path + "/.cache/state.db" + suffix) }
+        let link = ex.path + "/artifacts/out/stage4/vm/test.tar.xz"
+        let target = URL(fileURLWithPath: link).resolvingSymlinksInPath().path
+        let h = try #require(FileHandle(forUpdatingAtPath: target))
+        try h.truncate(atOffset: 100); try h.close()
+        let r = try ex.cbuild(sim(["stage4/vm/test"]))
+        #expect(r.status == 0, "\(r)")
+        #expect(ex.simRuns().count == 2, "the damaged output is rebuilt, not adopted")
     }
 }

@@ -5,6 +5,7 @@ import GRDB
 import CBuildBasics
 import CBuildTestSupport
 
+/// The digest cache reads a file once, sees every change, and honours the racy-git rule.
 @Suite struct DigestCacheTests {
     /// A build directory's state database on disk, as cbuild opens it.
     private func openDatabase(_ dir: TemporaryDirectory) throws -> StateDatabase {

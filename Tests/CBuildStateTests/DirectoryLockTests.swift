@@ -4,6 +4,7 @@ import Foundation
 import CBuildBasics
 import CBuildTestSupport
 
+/// One writer or many readers, checked against real second processes.
 @Suite struct DirectoryLockTests {
     private static let since = "2026-11-26T16:45:33Z"
 

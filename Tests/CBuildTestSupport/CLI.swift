@@ -48,12 +48,17 @@ public struct ExampleBuildDirectory: Sendable {
 
     public func remove() { dir.remove() }
 
-    /// A small real squashfs when mksquashfs exists, else bytes that name the date.
+    /// A small real squashfs (catalyst 4 mounts it; the simulator checks its superblock).
     public func placeSnapshot(date: String) throws {
         let snapDir = dir.path + "/artifacts/snapshots"
         try FileManager.default.createDirectory(atPath: snapDir, withIntermediateDirectories: true)
         let file = snapDir + "/gentoo-\(date).xz.sqfs"
-        try "gentoo repository snapshot \(date)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let tree = try TemporaryDirectory(prefix: "snaptree"); defer { tree.remove() }
+        try tree.write("metadata/timestamp.chk", "\(date)\n")
+        try tree.write("app-misc/hello/hello-1.0.ebuild", "EAPI=8\n")
+        let r = try SystemProcessRunner().run(["mksquashfs", tree.path, file, "-noappend", "-quiet", "-comp", "xz",
+                                                "-all-root", "-mkfs-time", "0", "-all-time", "0"])
+        guard r.succeeded else { throw BasicsError.processLaunch(executable: "mksquashfs", reason: r.stderrString) }
     }
 
     public func setSnapshotRole(_ role: String, date: String) throws {

@@ -1,0 +1,86 @@
+import CBuildBasics
+import Foundation
+
+/// Checks a written image before it counts: `qemu-img info` must read it
+/// as the intended format with the raw image's virtual size, `qemu-img
+/// check` must pass where qemu can check the format (qcow2, vmdk), and a
+/// VHD must end in a valid fixed-disk footer with a MiB-aligned size.
+enum ImageVerifier {
+    struct Info: Decodable {
+        var format: String
+        var virtualSize: Int64
+        enum CodingKeys: String, CodingKey { case format, virtualSize = "virtual-size" }
+    }
+
+    static func verify(_ path: String, format: ImageFormat, virtualSize: Int64, tools: ToolRunner) throws {
+        let info = try tools.capture(["qemu-img", "info", "--output=json", "-f", format.qemuName, path])
+        guard info.status == 0 else {
+            throw ImageError.verificationFailed(path: path, problem: "qemu-img info failed: \(info.stderr)")
+        }
+        guard let parsed = try? JSONDecoder().decode(Info.self, from: Data(info.stdout.utf8)) else {
+            throw ImageError.verificationFailed(path: path, problem: "qemu-img info gave no readable JSON")
+        }
+        guard parsed.format == format.qemuName else {
+            throw ImageError.verificationFailed(path: path, problem: "qemu-img reads it as \(parsed.format), not \(format.qemuName)")
+        }
+        guard parsed.virtualSize == virtualSize else {
+            throw ImageError.verificationFailed(path: path, problem: "virtual size \(parsed.virtualSize) instead of \(virtualSize)")
+        }
+        switch format {
+        case .qcow2, .vmdk:
+            let check = try tools.capture(["qemu-img", "check", "-f", format.qemuName, path])
+            guard check.status == 0 else {
+                throw ImageError.verificationFailed(path: path, problem: "qemu-img check: \(check.stdout) \(check.stderr)")
+            }
+        case .vhd:
+            try verifyVHD(path, virtualSize: virtualSize)
+        case .raw:
+            break
+        }
+    }
+
+    static func verifyVHD(_ path: String, virtualSize: Int64) throws {
+        guard let footer = try readVHDFooter(path) else {
+            throw ImageError.verificationFailed(path: path, problem: "no VHD footer ('conectix') at the end")
+        }
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? -1
+        var problems: [String] = []
+        if footer.diskType != VHDFooter.fixedDiskType { problems.append("disk type \(footer.diskType), not fixed (2)") }
+        if footer.currentSize != virtualSize { problems.append("current size \(footer.currentSize), not \(virtualSize)") }
+        if footer.currentSize % DiskLayout.mebibyte != 0 { problems.append("size is not a whole number of MiB") }
+        if fileSize != footer.currentSize + Int64(VHDFooter.size) { problems.append("file size \(fileSize) is not size + 512") }
+        if !footer.checksumIsValid { problems.append("bad footer checksum") }
+        if !problems.isEmpty { throw ImageError.verificationFailed(path: path, problem: problems.joined(separator: "; ")) }
+    }
+
+    static func readVHDFooter(_ path: String) throws -> VHDFooter? {
+        guard let h = FileHandle(forReadingAtPath: path) else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
+        defer { try? h.close() }
+        let end = try h.seekToEnd()
+        guard end >= UInt64(VHDFooter.size) else { return nil }
+        try h.seek(toOffset: end - UInt64(VHDFooter.size))
+        return VHDFooter([UInt8](try h.read(upToCount: VHDFooter.size) ?? Data()))
+    }
+
+    static func writeVHDFooter(_ path: String, _ footer: VHDFooter) throws {
+        guard let h = FileHandle(forUpdatingAtPath: path) else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
+        defer { try? h.close() }
+        let end = try h.seekToEnd()
+        try h.seek(toOffset: end - UInt64(VHDFooter.size))
+        try h.write(contentsOf: Data(footer.bytes))
+    }
+
+    /// Replaces the random `CID=xxxxxxxx` of a VMDK's embedded descriptor.
+    static func pinVMDKContentID(_ path: String, cid: String) throws {
+        precondition(cid.count == 8)
+        guard let h = FileHandle(forUpdatingAtPath: path) else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
+        defer { try? h.close() }
+        let head = [UInt8](try h.read(upToCount: 1 << 16) ?? Data())
+        let needle = Array("\nCID=".utf8)
+        guard let at = (0...(max(0, head.count - needle.count - 8))).first(where: { head[$0..<$0 + needle.count].elementsEqual(needle) }) else {
+            throw ImageError.verificationFailed(path: path, problem: "no CID in the VMDK descriptor")
+        }
+        try h.seek(toOffset: UInt64(at + needle.count))
+        try h.write(contentsOf: Data(cid.utf8))
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder until the image rules land.
-enum CBuildImagesPlaceholder {}

@@ -1,0 +1,155 @@
+import CBuildArtifacts
+import CBuildBasics
+import CBuildConfig
+import CBuildState
+import Foundation
+
+/// `cbuild doctor`: checks the environment a build needs, one line per
+/// check. Takes no lock and changes nothing, so it also works while a build
+/// runs or when the configuration is broken.
+public enum Doctor {
+    public struct Check: Codable, Sendable {
+        public enum Level: String, Codable, Sendable { case ok, warn, fail }
+        public var name: String
+        public var level: Level
+        public var detail: String
+        public init(_ name: String, _ level: Level, _ detail: String) { self.name = name; self.level = level; self.detail = detail }
+    }
+
+    public static func run(explicit: String?, catalystCommand: [String]?, cwd: String = FileManager.default.currentDirectoryPath,
+                           runner: ProcessRunning = SystemProcessRunner()) -> [Check] {
+        var checks: [Check] = []
+        let directory: BuildDirectory
+        do { directory = try BuildDirectory.discover(from: cwd, explicit: explicit) } catch {
+            return [Check("build directory", .fail, "\(error)")]
+        }
+        checks.append(Check("build directory", .ok, directory.root))
+        let config: BuildConfiguration?
+        do {
+            let c = try BuildConfiguration.load(directory)
+            config = c
+            checks.append(Check("configuration", .ok, "\(c.targets.count) targets, \(c.features.count) features, \(c.fleets.count) fleets"))
+        } catch {
+            config = nil
+            checks.append(Check("configuration", .fail, "\(error)"))
+        }
+
+        // catalyst
+        let command = catalystCommand ?? config?.project.catalyst.command ?? ["catalyst"]
+        let program = command.first { $0 != "sudo" && !$0.hasPrefix("-") } ?? "catalyst"
+        if let path = Executables.find(program) {
+            let out = (try? runner.run([path, "--version"]))
+            let text = ((out?.stdoutString ?? "") + (out?.stderrString ?? "")).split(separator: "\n").first.map(String.init) ?? "?"
+            let simulated = text.lowercased().contains("sim")
+            var detail = "\(path): \(text)"
+            var level: Check.Level = simulated ? .warn : .ok
+            if let v = text.firstMatchVersion, let flavor = config?.project.catalyst.flavor, !simulated {
+                let major = Int(v.split(separator: ".").first ?? "") ?? 0
+                if major != flavor { level = .fail; detail += " — but [catalyst] flavor = \(flavor)" }
+            }
+            if simulated { detail += " — the simulator, not a real build" }
+            checks.append(Check("catalyst", level, detail))
+        } else {
+            checks.append(Check("catalyst", .fail, "\(program) not found in PATH (install dev-util/catalyst, or set [catalyst] command)"))
+        }
+        let root = getuid() == 0
+        checks.append(Check("root", root || command.first == "sudo" ? .ok : .fail,
+                            root ? "running as root" : (command.first == "sudo" ? "catalyst runs through sudo" : "catalyst needs root: run as root or set [catalyst] command = [\"sudo\", \"catalyst\"]")))
+
+        // OpenPGP
+        for tool in ["gpgv", "gpg"] {
+            let p = Executables.find(tool)
+            checks.append(Check(tool, p == nil ? (tool == "gpgv" ? .fail : .warn) : .ok,
+                                p ?? (tool == "gpgv" ? "not found: signatures cannot be verified (app-crypt/gnupg)" : "not found: key fingerprints cannot be shown")))
+        }
+        if let c = config {
+            var files = c.project.snapshots.keyring.map { directory.path($0) }
+            if FileManager.default.fileExists(atPath: Keyring.gentooSystemKeyFile) { files.append(Keyring.gentooSystemKeyFile) }
+            if files.isEmpty {
+                checks.append(Check("keyring", .fail, "no keys: put OpenPGP public keys in keys/*.asc or set [snapshots] keyring"))
+            }
+            for f in files {
+                var detail = f
+                if !FileManager.default.fileExists(atPath: f) {
+                    checks.append(Check("keyring", .fail, detail + ": missing"))
+                } else if let gpg = Executables.find("gpg") {
+                    let r = try? runner.run([gpg, "--batch", "--no-default-keyring", "--with-colons", "--show-keys", f])
+                    let fprs = (r?.stdoutString ?? "").split(separator: "\n").filter { $0.hasPrefix("fpr:") }
+                        .compactMap { $0.split(separator: ":", omittingEmptySubsequences: false).dropFirst(9).first.map(String.init) }
+                    detail += ": " + (fprs.isEmpty ? "holds no usable OpenPGP key" : fprs.joined(separator: ", "))
+                    checks.append(Check("keyring", fprs.isEmpty ? .fail : .ok, detail))
+                } else {
+                    checks.append(Check("keyring", FileManager.default.fileExists(atPath: f) ? .ok : .fail, detail))
+                }
+            }
+        }
+
+        // tools
+        var tools = ["tar", "xz", "mksquashfs", "unsquashfs"]
+        switch config?.project.catalyst.compression ?? "" {
+        case "pixz": tools.append("pixz")
+        case "lbzip2": tools.append("lbzip2")
+        case "zstd": tools.append("zstd")
+        default: break
+        }
+        for t in tools {
+            let p = Executables.find(t)
+            checks.append(Check(t, p == nil ? .fail : .ok, p ?? "not found"))
+        }
+
+        // disk space
+        let artifacts = directory.artifactsDirectory
+        var st = statvfs()
+        let probe = FileManager.default.fileExists(atPath: artifacts) ? artifacts : directory.root
+        if statvfs(probe, &st) == 0 {
+            let free = Int64(st.f_bavail) * Int64(st.f_frsize)
+            let gib = Double(free) / 1_073_741_824
+            checks.append(Check("disk space", gib < 5 ? .fail : (gib < 20 ? .warn : .ok),
+                                String(format: "%.1f GiB free under %@ (a stage4 build wants 20+ GiB)", gib, probe)))
+        }
+
+        // lock and state
+        do {
+            let lock = try DirectoryLock.acquire(cacheDirectory: directory.cacheDirectory, mode: .shared, command: "cbuild doctor")
+            if let h = lock.writerHolding {
+                checks.append(Check("lock", .ok, "held by pid \(h.pid) (\(h.command))" + (h.processAlive ? "" : " — that process is gone; a catalyst child it started still runs")))
+            } else {
+                checks.append(Check("lock", .ok, "free"))
+            }
+            lock.release()
+        } catch {
+            checks.append(Check("lock", .warn, "\(error)"))
+        }
+        let dbPath = directory.cacheDirectory + "/state.db"
+        if FileManager.default.fileExists(atPath: dbPath) {
+            checks.append(Check("state", .ok, dbPath))
+        } else {
+            checks.append(Check("state", .ok, "no state yet (created by the first build)"))
+        }
+        if let c = config {
+            let flavor = c.project.catalyst.flavor
+            for role in Set(c.targets.values.map(\.snapshot)).sorted() {
+                let link = directory.path(ProjectGraph.snapshotRoleLink(flavor: flavor, role: role))
+                if let t = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+                    checks.append(Check("snapshot \(role)", .ok, t))
+                } else {
+                    checks.append(Check("snapshot \(role)", .warn, "role not set: `cbuild snapshot fetch --role \(role)`"))
+                }
+            }
+        }
+        return checks
+    }
+}
+
+private extension String {
+    /// The first `N.N[.N]` in the text.
+    var firstMatchVersion: String? {
+        var current = ""
+        for ch in self {
+            if ch.isNumber || (ch == "." && !current.isEmpty) { current.append(ch) }
+            else if current.contains(".") { break }
+            else { current = "" }
+        }
+        return current.contains(".") ? current.trimmingCharacters(in: CharacterSet(charactersIn: ".")) : nil
+    }
+}
