@@ -198,13 +198,18 @@ struct GraphShape {
         self.actions = actions
     }
 
-    static func file(_ i: Int) -> String { String(format: "src/d%03d/f%05d.txt", i / 100, i) }
-    static func sourceID(_ i: Int) -> NodeID { NodeID(String(format: "file/s%04d", i)) }
-    static func derivedID(_ i: Int) -> NodeID { NodeID(String(format: "gen/d%04d", i)) }
-    static func actionID(_ i: Int) -> NodeID { NodeID(String(format: "act/a%04d", i)) }
+    static func file(_ i: Int) -> String { "src/d\(padded(i / 100, 3))/f\(padded(i, 5)).txt" }
+    static func sourceID(_ i: Int) -> NodeID { NodeID("file/s\(padded(i, 4))") }
+    static func derivedID(_ i: Int) -> NodeID { NodeID("gen/d\(padded(i, 4))") }
+    static func actionID(_ i: Int) -> NodeID { NodeID("act/a\(padded(i, 4))") }
     /// Output paths relative to the root; `prefix` separates cbuild's, ninja's and make's.
-    static func derivedOutput(_ i: Int, _ prefix: String) -> String { String(format: "\(prefix)/gen/d%04d.txt", i) }
-    static func actionOutput(_ i: Int, _ prefix: String) -> String { String(format: "\(prefix)/a%04d.txt", i) }
+    static func derivedOutput(_ i: Int, _ prefix: String) -> String { "\(prefix)/gen/d\(padded(i, 4)).txt" }
+    static func actionOutput(_ i: Int, _ prefix: String) -> String { "\(prefix)/a\(padded(i, 4)).txt" }
+    /// Zero-padded decimal (String(format:) is slow enough to show in a no-op run).
+    static func padded(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
 
     /// The cbuild graph: the same files and edges as build.ninja and the Makefile.
     func graph() throws -> BuildGraph {
@@ -230,7 +235,7 @@ struct GraphShape {
         let past = Int(Date().timeIntervalSince1970) - 3600
         for i in 0..<fileCount {
             if i % 100 == 0 {
-                try FileManager.default.createDirectory(atPath: root + String(format: "/src/d%03d", i / 100),
+                try FileManager.default.createDirectory(atPath: root + "/src/d" + Self.padded(i / 100, 3),
                                                         withIntermediateDirectories: true)
             }
             let path = root + "/" + Self.file(i)
