@@ -38,6 +38,27 @@ public final class Engine: @unchecked Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// Dependencies of the action being decided (read by `adopt`).
     private var pendingAdoption: [NodeID: DependencyResult]?
+    /// Every node's current build, read in one query when a run starts and
+    /// kept up to date as builds are recorded (one statement per node made a
+    /// no-op build of a large graph slow).
+    private var currentByNode: [String: NodeBuildRecord]?
+    private let currentLock = NSLock()
+
+    private func currentBuild(_ id: NodeID) throws -> NodeBuildRecord? {
+        currentLock.lock(); defer { currentLock.unlock() }
+        if currentByNode == nil { currentByNode = try database.currentBuilds() }
+        return currentByNode?[id.name]
+    }
+
+    private func resetCurrentCache() {
+        currentLock.lock(); defer { currentLock.unlock() }
+        currentByNode = nil
+    }
+
+    private func setCurrent(_ record: NodeBuildRecord) {
+        currentLock.lock(); defer { currentLock.unlock() }
+        currentByNode?[record.node] = record
+    }
 
     public init(graph: BuildGraph, database: StateDatabase, root: String, digests: any FileDigesting,
                 keySalt: [String], events: any EventSink) {
@@ -67,6 +88,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func execute(_ requested: [NodeID], options: Options) async throws -> BuildSummary {
+        resetCurrentCache()
         let order = graph.closure(of: requested)
         let runId = Engine.makeRunId(now())
         var results: [NodeID: NodeResult] = [:]
@@ -225,7 +247,7 @@ public final class Engine: @unchecked Sendable {
         let ev = try def.rule.evaluate(context(id), dependencies: deps)
         let inputs = ev.inputs + dependencyInputs(def.rule, deps)
         let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
-        let current = try database.currentBuild(node: id.name)
+        let current = try currentBuild(id)
         var reasons: [Reason] = []
         var changed = false
         var quietRecord = false
@@ -261,7 +283,8 @@ public final class Engine: @unchecked Sendable {
                                              inputs: inputs, outputs: outputs, state: .succeeded, startedAt: start,
                                              endedAt: now(), duration: now().timeIntervalSince(start))
                 record.message = ev.display
-                try database.recordBuild(record)
+                record.id = try database.recordBuild(record)
+                setCurrent(record)
             }
             try def.rule.activate(context(id), outputs: outputs)
         }
@@ -304,7 +327,7 @@ public final class Engine: @unchecked Sendable {
         defer { pendingAdoption = nil }
         let inputs = try def.rule.inputs(context(id), dependencies: deps) + dependencyInputs(def.rule, deps)
         let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
-        let current = try database.currentBuild(node: id.name)
+        let current = try currentBuild(id)
         if let current, current.key == key.description {
             if let missing = try firstDamagedOutput(current) {
                 // fall through to reuse/build with the reason recorded below
@@ -403,7 +426,8 @@ public final class Engine: @unchecked Sendable {
                                 outputs: record.outputs, state: .reused, startedAt: at, endedAt: at, duration: 0,
                                 logPath: record.logPath, message: record.message)
         r.message = record.message
-        try database.recordBuild(r)
+        r.id = try database.recordBuild(r)
+        setCurrent(r)
         try def.rule.activate(context(id), outputs: record.outputs)
         events.emit(.nodeFinished(node: id.name, outcome: "reused", seconds: 0, message: "same key as build #\(record.id ?? 0)"))
     }
@@ -414,6 +438,7 @@ public final class Engine: @unchecked Sendable {
         let logDir = root + "/.cache/logs/" + id.name
         let logPath = logDir + "/\(runId).log"
         var buildId: Int64?
+        var started: NodeBuildRecord?
         func finish(_ outcome: NodeResult.Outcome, _ message: String?, outputs: [NodeOutput] = [],
                     dependency: DependencyResult? = nil) -> Finished {
             let secs = now().timeIntervalSince(start)
@@ -427,6 +452,7 @@ public final class Engine: @unchecked Sendable {
             let record = NodeBuildRecord(runId: runId, node: id.name, key: key.description, recipe: def.rule.recipe,
                                          inputs: inputs, state: .running, startedAt: start, logPath: logPath)
             buildId = try database.beginBuild(record)
+            started = record
         } catch {
             return finish(.failed, "cannot start: \(error)")
         }
@@ -446,6 +472,10 @@ public final class Engine: @unchecked Sendable {
                 outputs.append(NodeOutput(path: p, sha256: d.description, size: size))
             }
             try database.finishBuild(id: buildId!, state: .succeeded, outputs: outputs, endedAt: now())
+            if var done = started {
+                done.id = buildId; done.state = .succeeded; done.outputs = outputs
+                setCurrent(done)
+            }
             try def.rule.activate(ctx.rule, outputs: outputs)
             return finish(.built, nil, outputs: outputs,
                           dependency: DependencyResult(node: id, outputDigest: Engine.outputDigest(outputs), display: nil,
@@ -475,7 +505,7 @@ public final class Engine: @unchecked Sendable {
 
     private func pendingResult(_ id: NodeID, _ def: NodeDefinition, dependencies: [NodeID],
                                known: [NodeID: DependencyResult]) throws -> NodeResult {
-        let current = try database.currentBuild(node: id.name)
+        let current = try currentBuild(id)
         var reasons: [Reason] = dependencies.sorted().map { .dependencyRebuilds($0) }
         if current == nil { reasons.insert(.neverBuilt, at: 0) }
         return NodeResult(node: id, outcome: def.rule.kind == .phony ? .clean : .wouldRun,

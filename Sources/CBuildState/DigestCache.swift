@@ -36,6 +36,8 @@ public final class DigestCache: @unchecked Sendable {
     private let lock = NSLock()
     /// Entries known for this run: loaded from the database or just computed.
     private var known: [String: FileDigestRecord] = [:]
+    /// Whether every stored entry has been read into `known`.
+    private var loadedAll = false
     /// Paths whose row has been looked up in the database (found or not).
     private var looked: Set<String> = []
     private var pending: [String: FileDigestRecord] = [:]
@@ -159,29 +161,30 @@ public final class DigestCache: @unchecked Sendable {
     /// Fetches the rows of paths not looked up yet, in chunks below SQLite's variable limit.
     private func load(_ paths: [String]) throws {
         lock.lock()
-        let missing = paths.filter { !looked.contains($0) }
+        let needAll = !loadedAll
+        loadedAll = true
         lock.unlock()
-        guard !missing.isEmpty else { return }
-        var found: [FileDigestRecord] = []
-        try database.writer.read { db in
-            var start = 0
-            while start < missing.count {
-                let chunk = Array(missing[start..<min(start + 500, missing.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+        // One query for the whole table on first use: a command looks up
+        // hundreds to thousands of files, and one statement costs far less
+        // than one per file.
+        if needAll {
+            var found: [FileDigestRecord] = []
+            try database.writer.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns
-                    FROM file_digest WHERE path IN (\(marks))
-                    """, arguments: StatementArguments(chunk))
+                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns FROM file_digest
+                    """)
                 while let row = try rows.next() {
                     found.append(FileDigestRecord(path: row[0], device: row[1], inode: row[2], size: row[3],
                                                   mtimeNs: row[4], ctimeNs: row[5], sha256: row[6], hashedAtNs: row[7]))
                 }
-                start += 500
             }
+            lock.lock()
+            for record in found where known[record.path] == nil { known[record.path] = record }
+            lock.unlock()
         }
         lock.lock()
-        for record in found where known[record.path] == nil { known[record.path] = record }
-        looked.formUnion(missing)
+        let missing = paths.filter { !looked.contains($0) }
+        if !missing.isEmpty { looked.formUnion(missing) }
         lock.unlock()
     }
 
