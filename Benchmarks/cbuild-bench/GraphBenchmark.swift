@@ -55,7 +55,7 @@ struct GraphBenchmark {
             print(summary.line)
             return
         }
-        let root = try GraphTiming.scratchDirectory()
+        let root = try Bench.scratchDirectory()
         defer { if !keep { try? FileManager.default.removeItem(atPath: root) } }
         try shape.writeInputs(root: root)
         try shape.writeNinja(root: root)
@@ -64,22 +64,23 @@ struct GraphBenchmark {
         let jobs = min(2, cores)
 
         print("graph: no-op build and status on \(shape.nodeCount) nodes (\(shape.sources.count) source, \(shape.derived.count) derived, \(shape.actions.count) action in \(GraphShape.layers) layers, 1 phony)")
-        print("inputs: \(shape.fileCount) files, each action hashes ~\(shape.fileCount / max(1, shape.actions.count)) and depends on \(String(format: "%.1f", shape.meanActionDependencies)) earlier actions on average")
+        print("inputs: \(shape.fileCount) files, each action hashes ~\(shape.fileCount / max(1, shape.actions.count)) and depends on \(Bench.format(shape.meanActionDependencies, 1)) earlier actions on average")
         print("directory: \(root)\(keep ? " (kept)" : "")")
-        print("cores: \(cores); first builds with -j \(jobs); median of \(repeats) runs after one untimed warm-up; all files in page cache")
+        print("cores: \(cores); first builds with -j \(jobs); all files in page cache; after one untimed warm-up,")
+        print("\(repeats) rounds run every contender once in turn; medians of wall time and of CPU time (user + system, children included)")
         print("")
 
-        // First builds (not timed for the comparison, shown for scale).
+        // First builds: not part of the comparison, shown for scale.
         let first = try await GraphTiming.once { try await GraphRun.build(shape, root: root, jobs: jobs) }
         guard first.result.built == shape.actions.count, first.result.failed == 0 else {
             throw GraphBenchmarkError("first cbuild build ran \(first.result.built) of \(shape.actions.count) actions (\(first.result.failed) failed)")
         }
-        let ninjaFirst = try GraphTiming.once { try GraphTiming.checked(["ninja", "-C", root, "-j", "\(jobs)"]) }
-        let makeFirst = try GraphTiming.once { try GraphTiming.checked(["make", "-C", root, "-j", "\(jobs)", "all"]) }
+        let ninjaFirst = try await GraphTiming.once { _ = try GraphTiming.checked(["ninja", "-C", root, "-j", "\(jobs)"]) }
+        let makeFirst = try await GraphTiming.once { _ = try GraphTiming.checked(["make", "-C", root, "-j", "\(jobs)", "all"]) }
         try shape.compareOutputs(root: root)
 
         // Warm-up: settles the digest cache's racy entries for files just
-        // written (re-hashed once, trusted afterwards) and checks every
+        // written (re-hashed once, trusted afterwards) and checks that every
         // contender really finds nothing to do.
         let warm = try await GraphRun.noOpBuild(shape, root: root)
         guard warm.didNothing else { throw GraphBenchmarkError("cbuild no-op build did work: \(warm.line)") }
@@ -89,45 +90,76 @@ struct GraphBenchmark {
         let sizeArgs = ["--nodes", "\(shape.nodeCount)", "--files", "\(shape.fileCount)", "--dir", root]
         for mode in ["build", "status"] {
             let out = try GraphTiming.checked([me, "graph", "--child", mode] + sizeArgs)
-            guard out.contains("built=0 updated=0 stale=0") else {
-                throw GraphBenchmarkError("cbuild-bench \(mode) child did work: \(out)")
-            }
+            guard out.contains(GraphRun.Summary().line) else { throw GraphBenchmarkError("cbuild-bench \(mode) child did work: \(out)") }
         }
         let ninjaOut = try GraphTiming.checked(["ninja", "-C", root])
         guard ninjaOut.contains("no work to do") else { throw GraphBenchmarkError("ninja no-op did work: \(ninjaOut)") }
         _ = try GraphTiming.checked(["make", "-C", root, "-q", "all"])   // exit 0: up to date
         _ = try GraphTiming.checked(["make", "-C", root, "all"])
 
-        // Timed runs.
-        let buildIn = try await GraphTiming.median(repeats) { _ = try await GraphRun.noOpBuild(shape, root: root) }
-        let statusIn = try await GraphTiming.median(repeats) { _ = try await GraphRun.status(shape, root: root) }
-        let buildProc = try await GraphTiming.median(repeats) { try GraphTiming.spawn([me, "graph", "--child", "build"] + sizeArgs) }
-        let statusProc = try await GraphTiming.median(repeats) { try GraphTiming.spawn([me, "graph", "--child", "status"] + sizeArgs) }
-        let ninja = try await GraphTiming.median(repeats) { try GraphTiming.spawn(["ninja", "-C", root]) }
-        let ninjaDry = try await GraphTiming.median(repeats) { try GraphTiming.spawn(["ninja", "-C", root, "-n"]) }
-        let make = try await GraphTiming.median(repeats) { try GraphTiming.spawn(["make", "-C", root, "all"]) }
-        let makeQ = try await GraphTiming.median(repeats) { try GraphTiming.spawn(["make", "-C", root, "-q", "all"]) }
-        let exe = try await GraphTiming.median(repeats) { try GraphTiming.spawn([me, "--help"]) }
+        var contenders: [GraphContender] = [
+            GraphContender("no-op build: cbuild, as a process") { try GraphTiming.spawn([me, "graph", "--child", "build"] + sizeArgs) },
+            GraphContender("no-op build: cbuild engine, in process") { _ = try await GraphRun.noOpBuild(shape, root: root) },
+            GraphContender("no-op build: ninja") { try GraphTiming.spawn(["ninja", "-C", root]) },
+            GraphContender("no-op build: make") { try GraphTiming.spawn(["make", "-C", root, "all"]) },
+            GraphContender("status: cbuild, as a process") { try GraphTiming.spawn([me, "graph", "--child", "status"] + sizeArgs) },
+            GraphContender("status: cbuild engine, in process") { _ = try await GraphRun.status(shape, root: root) },
+            GraphContender("status: ninja -n") { try GraphTiming.spawn(["ninja", "-C", root, "-n"]) },
+            GraphContender("status: make -q") { try GraphTiming.spawn(["make", "-C", root, "-q", "all"]) },
+            GraphContender("process floor: cbuild-bench --help") { try GraphTiming.spawn([me, "--help"]) },
+        ]
+        var parts: [String: [Double]] = [:]
+        for _ in 0..<repeats {
+            for i in contenders.indices { try await contenders[i].measure() }
+            for (name, seconds) in try GraphRun.components(shape, root: root) { parts[name, default: []].append(seconds) }
+        }
 
-        func ms(_ s: Double) -> String { String(format: "%.1f", s * 1000) }
-        func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.2f×", a / b) }
-        GraphTiming.printTable(["measurement", "ms", "vs ninja", "vs make"], [
-            ["first build: cbuild (engine, -j \(jobs))", ms(first.seconds), ratio(first.seconds, ninjaFirst.seconds), ratio(first.seconds, makeFirst.seconds)],
-            ["first build: ninja", ms(ninjaFirst.seconds), "", ""],
-            ["first build: make", ms(makeFirst.seconds), "", ""],
-            ["no-op build: cbuild, as a process", ms(buildProc), ratio(buildProc, ninja), ratio(buildProc, make)],
-            ["no-op build: cbuild engine, in process", ms(buildIn), ratio(buildIn, ninja), ratio(buildIn, make)],
-            ["no-op build: ninja", ms(ninja), "", ""],
-            ["no-op build: make", ms(make), "", ""],
-            ["status: cbuild, as a process", ms(statusProc), ratio(statusProc, ninjaDry), ratio(statusProc, makeQ)],
-            ["status: cbuild engine, in process", ms(statusIn), ratio(statusIn, ninjaDry), ratio(statusIn, makeQ)],
-            ["status: ninja -n", ms(ninjaDry), "", ""],
-            ["status: make -q", ms(makeQ), "", ""],
-            ["start of cbuild-bench --help (process floor)", ms(exe), "", ""],
-        ])
-        let verdict = buildProc <= 2 * ninja ? "met" : "NOT MET"
+        let m = Dictionary(uniqueKeysWithValues: contenders.map { ($0.name, (wall: GraphTiming.median($0.wall), cpu: GraphTiming.median($0.cpu))) })
+        func ms(_ s: Double) -> String { Bench.format(s * 1000, 1) }
+        func ratio(_ a: Double, _ b: Double) -> String { Bench.format(a / b, 2) + "×" }
+        let baselines = ["no-op build": ("no-op build: ninja", "no-op build: make"), "status": ("status: ninja -n", "status: make -q")]
+        var rows: [[String]] = [
+            ["first build: cbuild engine, -j \(jobs)", ms(first.seconds), "", ratio(first.seconds, ninjaFirst.seconds), ratio(first.seconds, makeFirst.seconds)],
+            ["first build: ninja", ms(ninjaFirst.seconds), "", "", ""],
+            ["first build: make", ms(makeFirst.seconds), "", "", ""],
+        ]
+        for c in contenders {
+            let t = m[c.name]!
+            let group = String(c.name.prefix { $0 != ":" })
+            if let base = baselines[group], c.name.contains("cbuild") {
+                rows.append([c.name, ms(t.wall), ms(t.cpu), ratio(t.wall, m[base.0]!.wall), ratio(t.wall, m[base.1]!.wall)])
+            } else {
+                rows.append([c.name, ms(t.wall), ms(t.cpu), "", ""])
+            }
+        }
+        Bench.printTable(["measurement", "wall ms", "cpu ms", "vs ninja", "vs make"], rows)
+
+        let process = m["no-op build: cbuild, as a process"]!, inProcess = m["no-op build: cbuild engine, in process"]!
+        let ninja = m["no-op build: ninja"]!
         print("")
-        print("goal: no-op build within 2.00× of ninja while content-hashing: \(ratio(buildProc, ninja)) as a process, \(ratio(buildIn, ninja)) in process — \(verdict)")
+        print("goal: no-op build within 2.00× of ninja while content-hashing: \(ratio(process.wall, ninja.wall)) as a process (CPU \(ratio(process.cpu, ninja.cpu))), \(ratio(inProcess.wall, ninja.wall)) in process — \(process.wall <= 2 * ninja.wall ? "met" : "NOT MET")")
+        print("")
+        print("where a no-op build's time goes (in process, each part measured on its own, medians):")
+        Bench.printTable(["part", "ms"], GraphRun.componentNames(shape).map { [$0, ms(GraphTiming.median(parts[$0] ?? []))] })
+    }
+}
+
+/// One timed contender: how to run it once, and its wall and CPU seconds per round.
+struct GraphContender {
+    let name: String
+    let body: () async throws -> Void
+    var wall: [Double] = []
+    var cpu: [Double] = []
+
+    init(_ name: String, _ body: @escaping () async throws -> Void) {
+        self.name = name; self.body = body
+    }
+
+    mutating func measure() async throws {
+        let cpu0 = Bench.cpuSeconds(), start = Bench.now()
+        try await body()
+        wall.append(Bench.now() - start)
+        cpu.append(Bench.cpuSeconds() - cpu0)
     }
 }
 
@@ -198,13 +230,18 @@ struct GraphShape {
         self.actions = actions
     }
 
-    static func file(_ i: Int) -> String { String(format: "src/d%03d/f%05d.txt", i / 100, i) }
-    static func sourceID(_ i: Int) -> NodeID { NodeID(String(format: "file/s%04d", i)) }
-    static func derivedID(_ i: Int) -> NodeID { NodeID(String(format: "gen/d%04d", i)) }
-    static func actionID(_ i: Int) -> NodeID { NodeID(String(format: "act/a%04d", i)) }
+    static func file(_ i: Int) -> String { "src/d\(padded(i / 100, 3))/f\(padded(i, 5)).txt" }
+    static func sourceID(_ i: Int) -> NodeID { NodeID("file/s\(padded(i, 4))") }
+    static func derivedID(_ i: Int) -> NodeID { NodeID("gen/d\(padded(i, 4))") }
+    static func actionID(_ i: Int) -> NodeID { NodeID("act/a\(padded(i, 4))") }
     /// Output paths relative to the root; `prefix` separates cbuild's, ninja's and make's.
-    static func derivedOutput(_ i: Int, _ prefix: String) -> String { String(format: "\(prefix)/gen/d%04d.txt", i) }
-    static func actionOutput(_ i: Int, _ prefix: String) -> String { String(format: "\(prefix)/a%04d.txt", i) }
+    static func derivedOutput(_ i: Int, _ prefix: String) -> String { "\(prefix)/gen/d\(padded(i, 4)).txt" }
+    static func actionOutput(_ i: Int, _ prefix: String) -> String { "\(prefix)/a\(padded(i, 4)).txt" }
+    /// Zero-padded decimal (String(format:) is slow enough to show in a no-op run).
+    static func padded(_ n: Int, _ width: Int) -> String {
+        let digits = String(n)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
 
     /// The cbuild graph: the same files and edges as build.ninja and the Makefile.
     func graph() throws -> BuildGraph {
@@ -230,7 +267,7 @@ struct GraphShape {
         let past = Int(Date().timeIntervalSince1970) - 3600
         for i in 0..<fileCount {
             if i % 100 == 0 {
-                try FileManager.default.createDirectory(atPath: root + String(format: "/src/d%03d", i / 100),
+                try FileManager.default.createDirectory(atPath: root + "/src/d" + Self.padded(i / 100, 3),
                                                         withIntermediateDirectories: true)
             }
             let path = root + "/" + Self.file(i)
@@ -408,38 +445,55 @@ enum GraphRun {
     }
 }
 
+extension GraphRun {
+    static func componentNames(_ shape: GraphShape) -> [String] {
+        ["lock, open state.db, recover abandoned runs", "build the graph (\(shape.nodeCount) nodes, cycle check)",
+         "StateDatabase.currentBuilds() (every node's record)", "digest cache: read all rows",
+         "stat(2) of the \(shape.fileCount) input files", "digest-cache lookups of the \(shape.fileCount) input files"]
+    }
+
+    /// The parts of a no-op build, each timed on its own with fresh objects.
+    static func components(_ shape: GraphShape, root: String) throws -> [(String, Double)] {
+        let names = componentNames(shape)
+        var out: [(String, Double)] = []
+        var t = Bench.now()
+        func lap(_ i: Int) { let n = Bench.now(); out.append((names[i], n - t)); t = n }
+        let lock = try DirectoryLock.acquire(cacheDirectory: root + "/.cache", mode: .exclusive, command: "cbuild-bench graph")
+        defer { lock.release() }
+        let (database, _) = try StateDatabase.open(at: root + "/.cache/state.db")
+        try database.recoverAbandonedBuilds(now: Date())
+        lap(0)
+        _ = try shape.graph()
+        lap(1)
+        _ = try database.currentBuilds()
+        lap(2)
+        let files = shape.actions.flatMap { $0.files.map { root + "/" + GraphShape.file($0) } }
+        let cache = DigestCache(database: database)
+        t = Bench.now()
+        _ = try cache.digest(of: files[0])
+        lap(3)
+        for f in files { _ = try FileStat.of(f, followSymlinks: true) }
+        lap(4)
+        for f in files { _ = try cache.digest(of: f) }
+        lap(5)
+        return out
+    }
+}
+
 // MARK: - Timing and processes
 
-/// Clock, medians, child processes with their output discarded, and the table.
+/// Medians, child processes with their output discarded, this executable's path.
 enum GraphTiming {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     static func once<T>(_ body: () async throws -> T) async rethrows -> (seconds: Double, result: T) {
-        let start = now()
+        let start = Bench.now()
         let result = try await body()
-        return (now() - start, result)
+        return (Bench.now() - start, result)
     }
 
-    static func once<T>(_ body: () throws -> T) rethrows -> (seconds: Double, result: T) {
-        let start = now()
-        let result = try body()
-        return (now() - start, result)
-    }
-
-    /// Median wall time of `count` runs.
-    static func median(_ count: Int, _ body: () async throws -> Void) async rethrows -> Double {
-        var times: [Double] = []
-        for _ in 0..<max(1, count) {
-            let start = now()
-            try await body()
-            times.append(now() - start)
-        }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let v = values.sorted()
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 
     /// Runs a tool, requires exit 0, returns its standard output.
@@ -474,28 +528,5 @@ enum GraphTiming {
     /// This executable, for child invocations.
     static func executablePath() throws -> String {
         try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    }
-
-    static func scratchDirectory() throws -> String {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var template = Array("\(base)/cbuild-bench-graph.XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else { throw BasicsError.io(path: base, operation: "mkdtemp", errno: errno) }
-        return String(cString: p)
-    }
-
-    /// A plain table: first column left-aligned, numbers right-aligned.
-    static func printTable(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
-        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
-        for (n, row) in all.enumerated() {
-            var line = ""
-            for (c, cell) in row.enumerated() {
-                let pad = String(repeating: " ", count: widths[c] - cell.count)
-                line += c == 0 ? cell + pad : "  " + pad + cell
-            }
-            while line.hasSuffix(" ") { line.removeLast() }
-            print(line)
-            if n == 0 { print(String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))) }
-        }
     }
 }

@@ -413,9 +413,8 @@ public final class Engine: @unchecked Sendable {
     /// matches (checked through the digest cache: cheap when unchanged).
     private func firstDamagedOutput(_ record: NodeBuildRecord) throws -> String? {
         for o in record.outputs {
-            let full = root + "/" + o.path
-            guard FileManager.default.fileExists(atPath: full) else { return o.path }
-            guard let d = try? digests.digest(of: full), d.description == o.sha256 else { return o.path }
+            // A missing file fails the digest's stat: no separate existence check.
+            guard let d = try? digests.digest(of: root + "/" + o.path), d.description == o.sha256 else { return o.path }
         }
         return nil
     }

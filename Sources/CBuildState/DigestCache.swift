@@ -38,8 +38,6 @@ public final class DigestCache: @unchecked Sendable {
     private var known: [String: FileDigestRecord] = [:]
     /// Whether every stored entry has been read into `known`.
     private var loadedAll = false
-    /// Paths whose row has been looked up in the database (found or not).
-    private var looked: Set<String> = []
     private var pending: [String: FileDigestRecord] = [:]
     /// Lookup outcomes since this cache was created.
     private struct Counters { var hits = 0, misses = 0, racy = 0 }
@@ -65,7 +63,7 @@ public final class DigestCache: @unchecked Sendable {
     /// is taken from the current directory). Throws `BasicsError.io` naming the path.
     public func digest(of path: String) throws -> Digest {
         let absolute = Self.absolute(path)
-        try load([absolute])
+        try loadAll()
         return try lookup(absolute)
     }
 
@@ -75,7 +73,7 @@ public final class DigestCache: @unchecked Sendable {
         let absolute = paths.map(Self.absolute)
         var seen = Set<String>()
         let unique = absolute.filter { seen.insert($0).inserted }
-        try load(unique)
+        try loadAll()
         let results = ParallelHasher.map(unique, concurrency: concurrency) { [self] in try lookup($0) }
         var byPath: [String: Digest] = [:]
         for (path, result) in zip(unique, results) {
@@ -158,8 +156,8 @@ public final class DigestCache: @unchecked Sendable {
             && entry.size == st.size && entry.mtimeNs == st.mtimeNs && entry.ctimeNs == st.ctimeNs
     }
 
-    /// Fetches the rows of paths not looked up yet, in chunks below SQLite's variable limit.
-    private func load(_ paths: [String]) throws {
+    /// Reads every stored entry into `known`, once.
+    private func loadAll() throws {
         lock.lock()
         let needAll = !loadedAll
         loadedAll = true
@@ -182,10 +180,6 @@ public final class DigestCache: @unchecked Sendable {
             for record in found where known[record.path] == nil { known[record.path] = record }
             lock.unlock()
         }
-        lock.lock()
-        let missing = paths.filter { !looked.contains($0) }
-        if !missing.isEmpty { looked.formUnion(missing) }
-        lock.unlock()
     }
 
     private func count(_ counter: WritableKeyPath<Counters, Int>) {
