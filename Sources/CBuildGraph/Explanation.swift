@@ -1,4 +1,5 @@
 import CBuildBasics
+import Foundation
 
 /// Why a node will run (or was reused), recorded where the decision is
 /// made (the engine) and only rendered elsewhere (the CLI).
@@ -17,6 +18,8 @@ public enum Reason: Sendable, Hashable, Codable {
     case previousAttempt(state: String, message: String?)
     /// Not a reason to run: an earlier intact build with the same key is reused.
     case reusesEarlierBuild(id: Int64, node: String, at: Double)
+    /// Not a reason to run: the shared cache holds a signed build of the key.
+    case fromCache(entry: String, builtBy: String, at: Double)
 
     /// One line, e.g. `snapshot/stable: portage-20261120 → portage-20261124`.
     public var text: String {
@@ -35,6 +38,8 @@ public enum Reason: Sendable, Hashable, Codable {
         case let .dependencyRebuilds(d): return "\(d) will be rebuilt first"
         case let .previousAttempt(state, m): return "last attempt \(state)" + (m.map { ": \($0)" } ?? "")
         case let .reusesEarlierBuild(id, node, _): return "reuses intact earlier build #\(id) (\(node)) with the same key"
+        case let .fromCache(entry, by, at):
+            return "from cache: \(entry) (built by \(by), \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: at))))"
         }
     }
 
@@ -74,6 +79,9 @@ public struct Explanation: Sendable, Codable {
         self.node = node; self.kind = kind; self.verdict = verdict; self.reasons = reasons
         self.key = key; self.previousKey = previousKey
     }
+
+    /// Whether the node's build comes from the shared cache.
+    public var isFromCache: Bool { reasons.contains { if case .fromCache = $0 { return true } else { return false } } }
 }
 
 /// Computes the differences between recorded and current inputs, down to
