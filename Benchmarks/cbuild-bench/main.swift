@@ -10,6 +10,8 @@ let usage = """
       hashing [--size-mb N] [--repeat N] [--files N]
           first-time file hashing vs openssl and sha256sum, parallel hashing,
           and digest-cache re-check rate
+      cache [--size-mb N] [--repeat N]
+          remote-cache upload and download throughput vs curl on loopback nginx WebDAV
 
     """
 
@@ -19,6 +21,8 @@ do {
     switch name {
     case "hashing":
         try HashingBenchmark(arguments: arguments).run()
+    case "cache":
+        try CacheBenchmark(arguments: arguments).run()
     case "-h", "--help", "help":
         print(usage, terminator: "")
     default:
