@@ -6,7 +6,8 @@ import Foundation
 
 /// `cbuild-bench images [DIR]`: assembly time and disk use of a raw +
 /// qcow2 image from a ~1 GB stage4 (the host's /usr/share, /usr/bin,
-/// /usr/include, its kernel and systemd-boot, as a plain tar), cbuild's
+/// /usr/include, its kernel and systemd-boot; gzip -1 compressed, as
+/// catalyst always compresses its stages), cbuild's
 /// rules against a plain shell pipeline doing the same steps (tar -x,
 /// mkfs.vfat + mcopy, mkfs.ext4 -d, sfdisk, dd, qemu-img convert). Best of
 /// two runs each; goal: cbuild within 1.2x of the shell.
@@ -31,10 +32,10 @@ enum ImageBenchmark {
             print("images: skipped (needs linux-image-amd64 and systemd-boot-efi on the host)")
             return
         }
-        let stage = base + "/stage4.tar"
-        try shell("tar -cf \(stage) --warning=none -C / usr/share usr/bin usr/include boot/\(kernel) usr/lib/systemd/boot/efi")
+        let stage = base + "/stage4.tar.gz"
+        try shell("tar -c --warning=none -C / usr/share usr/bin usr/include boot/\(kernel) usr/lib/systemd/boot/efi | gzip -1 > \(stage)")
         let stageSize = (try fm.attributesOfItem(atPath: stage)[.size] as? Int64) ?? 0
-        print("images: stage4 \(stageSize >> 20) MiB (plain tar), disk \(diskSize >> 30) GiB, qcow2")
+        print("images: stage4 \(stageSize >> 20) MiB (tar.gz), disk \(diskSize >> 30) GiB, qcow2")
 
         var shellTimes: [Double] = [], cbuildTimes: [Double] = []
         var shellCPU: [Double] = [], cbuildCPU: [Double] = []
@@ -74,7 +75,7 @@ enum ImageBenchmark {
         return """
             set -e
             cd \(dir)
-            mkdir tree && tar -xf \(stage) -C tree
+            mkdir tree && tar -xzf \(stage) -C tree
             truncate -s \(espSize) esp.img && mkfs.vfat -F 32 esp.img >/dev/null
             export MTOOLS_SKIP_CHECK=1
             mmd -i esp.img ::/EFI ::/EFI/BOOT
@@ -94,9 +95,9 @@ enum ImageBenchmark {
         let settings = ImageConfig(size: diskSize, espSize: espSize)
         let stageNode = NodeID("stage4/bench")
         try FileManager.default.createDirectory(atPath: root + "/artifacts/builds", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: root + "/artifacts/builds/stage4.tar", withDestinationPath: stage)
+        try FileManager.default.createSymbolicLink(atPath: root + "/artifacts/builds/stage4.tar.gz", withDestinationPath: stage)
         let stageResult = DependencyResult(node: stageNode, outputDigest: "sha256:bench", display: nil,
-                                           outputs: [NodeOutput(path: "artifacts/builds/stage4.tar", sha256: "sha256:bench", size: 0)],
+                                           outputs: [NodeOutput(path: "artifacts/builds/stage4.tar.gz", sha256: "sha256:bench", size: 0)],
                                            key: nil)
         let registry = ProcessGroupRegistry()
         func context(_ node: NodeID) throws -> RunContext {
