@@ -58,7 +58,7 @@ let package = Package(
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildProject",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
-            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache",
+            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages",
         ], path: "Benchmarks/cbuild-bench"),
 
         // Shared test fixtures: temporary build directories, built executables,
