@@ -107,7 +107,7 @@ import Testing
         } catch {
             #expect(error == .timedOut, "\(error)")
         }
-        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(Date().timeIntervalSince(start) < 30, "a silent server does not hang the client")
     }
 
     @Test func aBasePathIsKept() throws {
