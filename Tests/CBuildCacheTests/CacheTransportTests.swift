@@ -115,6 +115,6 @@ import Testing
         let t = try SocketHTTPTransport(base: server.baseURL + "/team/", token: nil, timeout: 5)
         try t.put("ac/k", body: [7])
         #expect(FileManager.default.fileExists(atPath: server.store + "/team/ac/k"))
-        #expect(server.requests().last?.uri == "/team/ac/k")
+        #expect(server.requests { $0.last?.uri == "/team/ac/k" }.last?.uri == "/team/ac/k")
     }
 }
