@@ -13,12 +13,14 @@ public protocol CacheTransport: Sendable {
     /// A small body (`GET`), nil when absent; longer than `limit` is an error.
     func get(_ path: String, limit: Int) throws(TransportError) -> [UInt8]?
     /// Streams a body (`GET`) into `fd`, hashing it with SHA-256 on the way;
-    /// `progress(bytes, total)` is called as data arrives. Nil when absent.
+    /// `progress(bytes, total)` is called as data arrives and once at the
+    /// end with the full count. Nil when absent.
     func download(_ path: String, into fd: Int32,
                   progress: (Int64, Int64?) -> Void) throws(TransportError) -> (bytes: Int64, sha256: Digest)?
     /// Stores a small body (`PUT`).
     func put(_ path: String, body: [UInt8]) throws(TransportError)
-    /// Streams a file as the body of a `PUT`; `progress(bytes)` as it goes.
+    /// Streams a file as the body of a `PUT`; `progress(bytes)` as it goes
+    /// and once at the end.
     func upload(_ path: String, file: String, progress: (Int64) -> Void) throws(TransportError)
 }
 

@@ -158,7 +158,9 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
             let result: (bytes: Int64, sha256: Digest)?
             do throws(TransportError) {
                 result = try transport.download("cas/\(hex)", into: fd) { bytes, _ in
-                    self.events.emit(.downloadProgress(url: url, bytes: bytes, totalBytes: output.size))
+                    if bytes > 0 && bytes < output.size {
+                        self.events.emit(.downloadProgress(url: url, bytes: bytes, totalBytes: output.size))
+                    }
                 }
                 Glibc.close(fd)
             } catch {
@@ -202,7 +204,9 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
                 let file = root + "/" + output.path
                 events.emit(.uploadStarted(url: url, source: file, totalBytes: output.size))
                 try transport.upload(path, file: file) { sent in
-                    self.events.emit(.uploadProgress(url: url, bytes: sent, totalBytes: output.size))
+                    if sent > 0 && sent < output.size {
+                        self.events.emit(.uploadProgress(url: url, bytes: sent, totalBytes: output.size))
+                    }
                 }
                 events.emit(.uploadFinished(url: url, bytes: output.size))
                 lock.lock(); corruptBlobs.remove(hex); lock.unlock()

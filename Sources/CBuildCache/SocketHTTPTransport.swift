@@ -85,7 +85,6 @@ public final class SocketHTTPTransport: CacheTransport {
         var bytes: Int64 = 0
         var reported: Int64 = 0
         let total = response.contentLength
-        progress(0, total)
         try c.readBody(response) { (chunk: UnsafeRawBufferPointer) throws(TransportError) in
             hasher.update(chunk)
             var offset = 0
@@ -124,7 +123,6 @@ public final class SocketHTTPTransport: CacheTransport {
         defer { buffer.deallocate() }
         var sent: Int64 = 0
         var reported: Int64 = 0
-        progress(0)
         do throws(TransportError) {
             while sent < size {
                 let n = pread(fd, buffer, min(Self.bufferSize, Int(size - sent)), off_t(sent))

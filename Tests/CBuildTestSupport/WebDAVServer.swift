@@ -87,6 +87,18 @@ public final class WebDAVServer: @unchecked Sendable {
         }
     }
 
+    /// The logged requests once `done` holds for them (nginx logs a request
+    /// just after answering it, so a client may be faster); gives up after 3 s.
+    public func requests(until done: ([Request]) -> Bool) -> [Request] {
+        let deadline = Date().addingTimeInterval(3)
+        var seen = requests()
+        while !done(seen) && Date() < deadline {
+            usleep(10_000)
+            seen = requests()
+        }
+        return seen
+    }
+
     /// Paths of stored entries below `store`, e.g. `ac/3f…`, sorted.
     public func entries(_ kind: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: store + "/" + kind)) ?? [])
