@@ -40,6 +40,11 @@ let package = Package(
         .target(name: "CBuildArtifacts", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
         ]),
+        // Shared remote cache of action outputs: bazel-remote/WebDAV HTTP (ac/ + cas/),
+        // signed records (HMAC-SHA256 or OpenPGP), streaming transfers.
+        .target(name: "CBuildCache", dependencies: [
+            "CLibCrypto", "CBuildBasics", "CBuildGraph", "CBuildState",
+        ]),
         // Image rule family: raw/qcow2/vhd/vmdk disk images from stage4 outputs, boot tests.
         .target(name: "CBuildImages", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildCatalyst",
@@ -48,12 +53,12 @@ let package = Package(
         // (lock, database, moved-directory check) for a command.
         .target(name: "CBuildProject", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache",
         ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildProject",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -62,7 +67,7 @@ let package = Package(
         .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
-            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject",
+            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages",
         ], path: "Benchmarks/cbuild-bench"),
 
         // Shared test fixtures: temporary build directories, built executables,
@@ -76,6 +81,7 @@ let package = Package(
         .testTarget(name: "CBuildCatalystTests", dependencies: ["CBuildCatalyst", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
         .testTarget(name: "CBuildImagesTests", dependencies: ["CBuildImages", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildCacheTests", dependencies: ["CBuildCache", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
     ]

@@ -6,7 +6,8 @@ import Foundation
 
 /// `cbuild-bench images [DIR]`: assembly time and disk use of a raw +
 /// qcow2 image from a ~1 GB stage4 (the host's /usr/share, /usr/bin,
-/// /usr/include, its kernel and systemd-boot, as a plain tar), cbuild's
+/// /usr/include, its kernel and systemd-boot; gzip -1 compressed, as
+/// catalyst always compresses its stages), cbuild's
 /// rules against a plain shell pipeline doing the same steps (tar -x,
 /// mkfs.vfat + mcopy, mkfs.ext4 -d, sfdisk, dd, qemu-img convert). Best of
 /// two runs each; goal: cbuild within 1.2x of the shell.
@@ -31,32 +32,39 @@ enum ImageBenchmark {
             print("images: skipped (needs linux-image-amd64 and systemd-boot-efi on the host)")
             return
         }
-        let stage = base + "/stage4.tar"
-        try shell("tar -cf \(stage) --warning=none -C / usr/share usr/bin usr/include boot/\(kernel) usr/lib/systemd/boot/efi")
+        let stage = base + "/stage4.tar.gz"
+        try shell("tar -c --warning=none -C / usr/share usr/bin usr/include boot/\(kernel) usr/lib/systemd/boot/efi | gzip -1 > \(stage)")
         let stageSize = (try fm.attributesOfItem(atPath: stage)[.size] as? Int64) ?? 0
-        print("images: stage4 \(stageSize >> 20) MiB (plain tar), disk \(diskSize >> 30) GiB, qcow2")
+        print("images: stage4 \(stageSize >> 20) MiB (tar.gz), disk \(diskSize >> 30) GiB, qcow2")
 
         var shellTimes: [Double] = [], cbuildTimes: [Double] = []
+        var shellCPU: [Double] = [], cbuildCPU: [Double] = []
         var shellUse: Int64 = 0, cbuildUse: Int64 = 0
         var breakdown: [String] = []
         for round in 0..<2 {
             let s = base + "/shell-\(round)"
             try fm.createDirectory(atPath: s, withIntermediateDirectories: true)
+            var cpu = cpuSeconds()
             shellTimes.append(try timed { try shell(baseline(stage: stage, kernel: kernel, dir: s)) })
+            shellCPU.append(cpuSeconds() - cpu)
             shellUse = allocated(s + "/disk.raw")
             try fm.removeItem(atPath: s)
 
             let c = base + "/cbuild-\(round)"
             try fm.createDirectory(atPath: c, withIntermediateDirectories: true)
             var raw = ""
+            cpu = cpuSeconds()
             cbuildTimes.append(try await timedAsync { raw = try await cbuild(stage: stage, root: c) })
+            cbuildCPU.append(cpuSeconds() - cpu)
             cbuildUse = allocated(c + "/" + raw)
             breakdown = ((try? String(contentsOfFile: c + "/logs/image_bench.raw.log", encoding: .utf8)) ?? "")
                 .split(separator: "\n").filter { $0.hasPrefix("# ") && $0.contains(" s") }.map(String.init)
             try fm.removeItem(atPath: c)
         }
         let s = shellTimes.min()!, c = cbuildTimes.min()!
-        print(String(format: "images: shell pipeline %.1f s, cbuild %.1f s, ratio %.2fx (goal <= 1.20x)", s, c, c / s))
+        print(String(format: "images: wall clock: shell pipeline %.1f s, cbuild %.1f s, ratio %.2fx (goal <= 1.20x)", s, c, c / s))
+        let sc = shellCPU.min()!, cc = cbuildCPU.min()!
+        print(String(format: "images: CPU (user+sys, all processes; steadier on a shared machine): shell %.1f s, cbuild %.1f s, ratio %.2fx", sc, cc, cc / sc))
         print("images: cbuild's last raw assembly, step by step:\n  " + breakdown.joined(separator: "\n  "))
         print("images: raw image on disk: shell \(shellUse >> 20) MiB, cbuild \(cbuildUse >> 20) MiB of \(diskSize >> 20) MiB")
     }
@@ -67,7 +75,7 @@ enum ImageBenchmark {
         return """
             set -e
             cd \(dir)
-            mkdir tree && tar -xf \(stage) -C tree
+            mkdir tree && tar -xzf \(stage) -C tree
             truncate -s \(espSize) esp.img && mkfs.vfat -F 32 esp.img >/dev/null
             export MTOOLS_SKIP_CHECK=1
             mmd -i esp.img ::/EFI ::/EFI/BOOT
@@ -87,9 +95,9 @@ enum ImageBenchmark {
         let settings = ImageConfig(size: diskSize, espSize: espSize)
         let stageNode = NodeID("stage4/bench")
         try FileManager.default.createDirectory(atPath: root + "/artifacts/builds", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: root + "/artifacts/builds/stage4.tar", withDestinationPath: stage)
+        try FileManager.default.createSymbolicLink(atPath: root + "/artifacts/builds/stage4.tar.gz", withDestinationPath: stage)
         let stageResult = DependencyResult(node: stageNode, outputDigest: "sha256:bench", display: nil,
-                                           outputs: [NodeOutput(path: "artifacts/builds/stage4.tar", sha256: "sha256:bench", size: 0)],
+                                           outputs: [NodeOutput(path: "artifacts/builds/stage4.tar.gz", sha256: "sha256:bench", size: 0)],
                                            key: nil)
         let registry = ProcessGroupRegistry()
         func context(_ node: NodeID) throws -> RunContext {
@@ -122,6 +130,17 @@ enum ImageBenchmark {
 
     static func timedAsync(_ body: () async throws -> Void) async throws -> Double {
         let start = Date(); try await body(); return Date().timeIntervalSince(start)
+    }
+
+    /// User + system time of this process and every child it has waited for.
+    static func cpuSeconds() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+            var u = rusage()
+            getrusage(__rusage_who_t(who.rawValue), &u)
+            total += Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+        }
+        return total
     }
 
     static func allocated(_ path: String) -> Int64 {

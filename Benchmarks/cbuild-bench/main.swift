@@ -12,6 +12,8 @@ let usage = """
           and digest-cache re-check rate
       graph [--nodes N] [--files N] [--repeat N] [--keep]
           no-op build and status on a synthetic graph vs ninja and make
+      cache [--size-mb N] [--repeat N]
+          remote-cache upload and download throughput vs curl on loopback nginx WebDAV
       images [WORKDIR]
           raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
           (tar + mkfs.ext4 -d + qemu-img)
@@ -26,6 +28,8 @@ do {
         try HashingBenchmark(arguments: arguments).run()
     case "graph":
         try await GraphBenchmark(arguments: arguments).run()
+    case "cache":
+        try CacheBenchmark(arguments: arguments).run()
     case "images":
         await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":

@@ -9,13 +9,17 @@ public enum Event: Sendable {
     case downloadStarted(url: String, destination: String, totalBytes: Int64?, resumedFrom: Int64)
     case downloadProgress(url: String, bytes: Int64, totalBytes: Int64?)
     case downloadFinished(url: String, bytes: Int64)
+    /// An upload (to the shared cache) began; `source` is the local file.
+    case uploadStarted(url: String, source: String, totalBytes: Int64)
+    case uploadProgress(url: String, bytes: Int64, totalBytes: Int64)
+    case uploadFinished(url: String, bytes: Int64)
     /// A node started to run (index is 1-based among the nodes that run).
     case nodeStarted(node: String, index: Int, total: Int, logPath: String?)
     /// A line of a running node's output (already written to its log).
     case nodeOutput(node: String, line: String)
     /// Progress parsed from a running node's output, e.g. "(3 of 12) dev-libs/openssl-3.3.2".
     case nodeProgress(node: String, detail: String)
-    /// A node finished: outcome is "built", "reused", "cached", "failed", "interrupted", "skipped".
+    /// A node finished: outcome is "built", "reused", "fetched" (from the cache), "clean", "failed", "interrupted", "skipped".
     case nodeFinished(node: String, outcome: String, seconds: Double, message: String?)
 }
 

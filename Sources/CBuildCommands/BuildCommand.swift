@@ -15,6 +15,7 @@ struct BuildCommand: AsyncParsableCommand {
               cbuild -j 2 -k fleet/prod
               cbuild -n fleet/canary           dry run: what would run
               cbuild --explain stage4/vm/test  why it would run
+              cbuild build stage4/web --no-deps  one node, inputs from here or the cache
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -22,12 +23,14 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("k"), .long], help: "Keep going: build what does not depend on a failed node.") var keepGoing = false
     @Flag(name: [.customShort("n"), .long], help: "Dry run: show what would run, run nothing.") var dryRun = false
     @Flag(help: "Explain why each node would run instead of building.") var explain = false
+    @Flag(help: "Build only this one node: its stage inputs must be built here or in the cache (exit 2 otherwise); nothing runs when its key is already built here or in the cache.")
+    var noDeps = false
     @Option(help: ArgumentHelp("Catalyst command to run instead of [catalyst] command, e.g. \"sudo catalyst\".", valueName: "CMD")) var catalyst: String?
-    @Flag(help: "Build only the named nodes: their stage inputs must already be built here (exit 2 naming a missing one). What `cbuild plan` jobs run.") var noDeps = false
     @Argument(help: "Nodes to build (default: [project] default).") var nodes: [String] = []
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
+        if noDeps && nodes.count != 1 { throw ValidationError("--no-deps builds exactly one node; name it") }
     }
 
     func run() async throws {
@@ -41,7 +44,7 @@ struct BuildCommand: AsyncParsableCommand {
             let ids = try ws.nodes(nodes)
             let engine = ws.engine()
             if dryRun {
-                let plan = try await engine.plan(ids)
+                let plan = try await engine.build(ids, options: .init(keepGoing: true, dryRun: true, noDeps: noDeps))
                 reporter.finish()
                 if global.json { terminal.line(try Session.json(ExplainView.entries(plan, verbose: global.verbose))) }
                 else { terminal.out(ExplainView.render(plan, terminal: terminal, verbose: global.verbose, dryRun: true)) }
@@ -53,18 +56,8 @@ struct BuildCommand: AsyncParsableCommand {
             }
             let interrupts = InterruptForwarder { engine.interrupt() }
             defer { interrupts.cancel() }
-            if noDeps {
-                // Every stage input must already be available: only the named nodes may run.
-                let plan = try await engine.plan(ids)
-                for r in plan.results where !ids.contains(r.node) && r.explanation.kind == .action
-                    && (r.explanation.verdict == .build || r.explanation.verdict == .blocked) {
-                    let user = ids.first { ws.graph.transitiveDependents(of: r.node).contains($0) }?.name ?? ids[0].name
-                    throw CommandError("\(r.node.name), an input of \(user), is not built here",
-                                       hint: "build it first (`cbuild \(r.node.name)`), or drop --no-deps")
-                }
-            }
             let jobs = self.jobs ?? ws.configuration.project.catalyst.jobs
-            let summary = try await engine.build(ids, options: .init(jobs: jobs, keepGoing: keepGoing))
+            let summary = try await engine.build(ids, options: .init(jobs: jobs, keepGoing: keepGoing, noDeps: noDeps))
             reporter.finish()
             if global.json { terminal.line(try Session.json(summary)) }
             else { terminal.out(SummaryView.render(summary, terminal: terminal)) }

@@ -100,7 +100,9 @@ enum ExplainView {
         if list.filter({ $0.verdict != "clean" }).isEmpty {
             out += "everything is up to date (\(plan.results.filter { $0.explanation.kind == .action }.count) stage nodes checked)\n"
         } else if dryRun || true {
-            out += "\(running) to build, \(reuse) to reuse from earlier builds\n"
+            let cached = plan.results.filter { $0.explanation.verdict == .reuse && $0.explanation.isFromCache }.count
+            out += "\(running) to build, \(reuse - cached) to reuse from earlier builds"
+                + (cached > 0 ? ", \(cached) to fetch from the cache" : "") + "\n"
         }
         return out
     }

@@ -61,6 +61,23 @@ public final class Reporter: EventSink, @unchecked Sendable {
                 terminal.err(plainStamp() + "downloaded \(d?.name ?? url) (\(Reporter.bytes(bytes))\(rate))\n")
             }
             drawLive()
+        case let .uploadStarted(url, _, total):
+            downloads[url] = Download(name: "↑ " + (url as NSString).lastPathComponent, start: Date(), bytes: 0, total: total, resumed: 0)
+            if !live && !quiet { terminal.err(plainStamp() + "upload \(url), \(Reporter.bytes(total))\n") }
+            redraw()
+        case let .uploadProgress(url, bytes, total):
+            downloads[url]?.bytes = bytes
+            downloads[url]?.total = total
+            if live { startTimer() }
+        case let .uploadFinished(url, bytes):
+            let d = downloads.removeValue(forKey: url)
+            clearLive()
+            if !quiet {
+                let secs = d.map { Date().timeIntervalSince($0.start) } ?? 0
+                let rate = secs > 0 ? " at \(Reporter.bytes(Int64(Double(bytes) / secs)))/s" : ""
+                terminal.err(plainStamp() + "uploaded \((url as NSString).lastPathComponent) (\(Reporter.bytes(bytes))\(rate))\n")
+            }
+            drawLive()
         case let .nodeStarted(node, index, total, logPath):
             running[node] = Running(index: index, total: total, start: Date(), detail: "")
             runningOrder.append(node)
@@ -91,6 +108,7 @@ public final class Reporter: EventSink, @unchecked Sendable {
                 case "failed": word = terminal.red("FAILED")
                 case "interrupted": word = terminal.yellow("interrupted")
                 case "built": word = terminal.green("built")
+                case "fetched": word = terminal.green("fetched")
                 default: word = outcome
                 }
                 var s = plainStamp() + "\(word) \(node)"

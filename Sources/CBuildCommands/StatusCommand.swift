@@ -37,8 +37,9 @@ struct StatusCommand: AsyncParsableCommand {
                 let last = try ws.database.lastAttempt(node: r.node.name)
                 var state: String
                 switch r.explanation.verdict {
-                case .clean: state = "clean"
-                case .reuse: state = "stale (reusable)"
+                case .clean: state = cur?.state == .fetched && cur?.key == r.key ? "clean (from cache)" : "clean"
+                case .reuse:
+                    state = r.explanation.isFromCache ? "stale (in the cache)" : "stale (reusable)"
                 default:
                     if let last, last.state == .failed || last.state == .interrupted, last.key == r.key || r.key == nil {
                         state = last.state.rawValue

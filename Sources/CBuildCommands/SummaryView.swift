@@ -6,7 +6,7 @@ import Foundation
 enum SummaryView {
     static func render(_ s: BuildSummary, terminal: Terminal) -> String {
         var out = ""
-        let built = s.count(.built), reused = s.count(.reused), failed = s.count(.failed)
+        let built = s.count(.built), reused = s.count(.reused), failed = s.count(.failed), fetched = s.count(.fetched)
         let skipped = s.count(.skipped), updated = s.count(.updated)
         let clean = s.results.filter { $0.outcome == .clean && $0.explanation.kind == .action }.count
         for r in s.results where r.outcome == .failed {
@@ -15,12 +15,13 @@ enum SummaryView {
         }
         if s.interrupted { out += terminal.yellow("interrupted") + ": the previous outputs stay current\n" }
         var parts = ["\(built) built", "\(reused) reused", "\(clean) up to date"]
+        if fetched > 0 { parts.insert("\(fetched) from cache", at: 2) }
         if updated > 0 { parts.append("\(updated) re-rendered") }
         if failed > 0 { parts.append("\(failed) failed") }
         if skipped > 0 { parts.append("\(skipped) not started") }
-        if built == 0 && reused == 0 && failed == 0 && !s.interrupted { out += "nothing to do: " }
+        if built == 0 && reused == 0 && fetched == 0 && failed == 0 && !s.interrupted { out += "nothing to do: " }
         out += parts.joined(separator: ", ") + "\n"
-        for r in s.results where (r.outcome == .built || r.outcome == .reused) && r.explanation.kind == .action {
+        for r in s.results where (r.outcome == .built || r.outcome == .reused || r.outcome == .fetched) && r.explanation.kind == .action {
             if let o = r.outputs.first { out += "  \(r.node.name) -> \(o.path)\n" }
         }
         return out

@@ -1,8 +1,8 @@
 import Foundation
 
 /// cbuild.toml, validated with its defaults applied: the project's name and
-/// default nodes, `[catalyst]`, `[snapshots]`, `[seeds.NAME]` in file order
-/// and `[nightly]` (SPEC section 1; every key in docs/config.md).
+/// default nodes, `[catalyst]`, `[snapshots]`, `[seeds.NAME]` in file order,
+/// `[nightly]` and `[cache]` (SPEC section 1; every key in docs/config.md).
 public struct ProjectConfig: Sendable, Hashable {
     /// `[project] name`; default: the build directory's name.
     public var name: String
@@ -13,21 +13,25 @@ public struct ProjectConfig: Sendable, Hashable {
     /// `[seeds.NAME]` tables in the order cbuild.toml writes them.
     public var seeds: [SeedConfig]
     public var nightly: NightlyConfig
+    /// `[cache]`: the shared remote cache; nil when the table is absent.
+    public var cache: CacheConfig?
 
     public init(name: String, defaultNodes: [String] = ["all"], catalyst: CatalystConfig = CatalystConfig(),
-                snapshots: SnapshotsConfig = SnapshotsConfig(), seeds: [SeedConfig] = [], nightly: NightlyConfig? = nil) {
+                snapshots: SnapshotsConfig = SnapshotsConfig(), seeds: [SeedConfig] = [], nightly: NightlyConfig? = nil,
+                cache: CacheConfig? = nil) {
         self.name = name
         self.defaultNodes = defaultNodes
         self.catalyst = catalyst
         self.snapshots = snapshots
         self.seeds = seeds
         self.nightly = nightly ?? NightlyConfig(targets: defaultNodes)
+        self.cache = cache
     }
 
     /// The seed `[seeds.NAME]`, or nil.
     public func seed(named name: String) -> SeedConfig? { seeds.first { $0.name == name } }
 
-    static let allowedKeys = ["project", "catalyst", "snapshots", "seeds", "nightly"]
+    static let allowedKeys = ["project", "catalyst", "snapshots", "seeds", "nightly", "cache"]
     static let projectKeys = ["name", "default"]
 
     init(reading document: TOMLDocument, rules: PathRules) throws {
@@ -64,7 +68,8 @@ public struct ProjectConfig: Sendable, Hashable {
             }
         }
         let nightly = try NightlyConfig(reading: try r.table("nightly"), defaultTargets: defaultNodes)
+        let cache = try CacheConfig(reading: try r.table("cache"), rules: rules)
         self.init(name: name, defaultNodes: defaultNodes, catalyst: catalyst, snapshots: snapshots,
-                  seeds: seeds, nightly: nightly)
+                  seeds: seeds, nightly: nightly, cache: cache)
     }
 }

@@ -20,10 +20,14 @@ public final class Engine: @unchecked Sendable {
         public var tolerateInputErrors: Bool = false
         /// Nodes whose failure does not stop the build (optional nightly targets).
         public var mayFail: Set<NodeID> = []
+        /// `--no-deps`: run only the requested nodes; action inputs come from
+        /// local builds or the cache (else exit 2), and a requested node whose
+        /// key the cache holds is done (see Engine+Cache.swift).
+        public var noDeps: Bool = false
         public init(jobs: Int = 1, keepGoing: Bool = false, dryRun: Bool = false, tolerateInputErrors: Bool = false,
-                    mayFail: Set<NodeID> = []) {
+                    mayFail: Set<NodeID> = [], noDeps: Bool = false) {
             self.jobs = max(1, jobs); self.keepGoing = keepGoing; self.dryRun = dryRun
-            self.tolerateInputErrors = tolerateInputErrors; self.mayFail = mayFail
+            self.tolerateInputErrors = tolerateInputErrors; self.mayFail = mayFail; self.noDeps = noDeps
         }
     }
 
@@ -59,6 +63,8 @@ public final class Engine: @unchecked Sendable {
         currentLock.lock(); defer { currentLock.unlock() }
         currentByNode?[record.node] = record
     }
+    /// The shared cache, asked before an action runs and given each local build (nil: none).
+    public var cache: (any ActionCache)?
 
     public init(graph: BuildGraph, database: StateDatabase, root: String, digests: any FileDigesting,
                 keySalt: [String], events: any EventSink) {
@@ -81,7 +87,7 @@ public final class Engine: @unchecked Sendable {
 
     // MARK: - the algorithm
 
-    private struct Finished: Sendable {
+    struct Finished: Sendable {
         var node: NodeID
         var result: NodeResult
         var dependency: DependencyResult?
@@ -177,7 +183,18 @@ public final class Engine: @unchecked Sendable {
                                     }
                                 }
                             case let .build(explanation, key, inputs):
-                                if options.dryRun {
+                                let fromCache: (NodeResult, DependencyResult)?
+                                if options.noDeps {
+                                    fromCache = try await noDepsFromCache(id, def, key: key, inputs: inputs, explanation: explanation,
+                                                                          requested: requested, runId: runId, dryRun: options.dryRun)
+                                } else if options.dryRun {
+                                    fromCache = await planFromCache(id, key: key, explanation: explanation)
+                                } else {
+                                    fromCache = nil
+                                }
+                                if let (res, dep) = fromCache {
+                                    results[id] = Engine.attach(res, dep); available[id] = dep
+                                } else if options.dryRun {
                                     pending.insert(id)
                                     results[id] = NodeResult(node: id, outcome: .wouldRun, explanation: explanation,
                                                              seconds: 0, message: nil, logPath: nil, outputs: [], key: key.description)
@@ -186,8 +203,13 @@ public final class Engine: @unchecked Sendable {
                                     running += 1
                                     inFlight.insert(id)
                                     let index = started
+                                    let askCache = !options.noDeps
                                     group.addTask { [self] in
-                                        await self.runAction(id, def, depResults, key: key, inputs: inputs,
+                                        if askCache, let fetched = await self.fetchFromCache(id, def, key: key, inputs: inputs, explanation: explanation,
+                                                                                             runId: runId, index: index, total: actionTotal) {
+                                            return fetched
+                                        }
+                                        return await self.runAction(id, def, depResults, key: key, inputs: inputs,
                                                              explanation: explanation, runId: runId,
                                                              index: index, total: actionTotal)
                                     }
@@ -237,7 +259,7 @@ public final class Engine: @unchecked Sendable {
 
     // MARK: - derived and source nodes
 
-    private func context(_ id: NodeID) -> RuleContext {
+    func context(_ id: NodeID) -> RuleContext {
         RuleContext(root: root, node: id, digests: digests, keySalt: keySalt, events: events)
     }
 
@@ -476,9 +498,12 @@ public final class Engine: @unchecked Sendable {
                 setCurrent(done)
             }
             try def.rule.activate(ctx.rule, outputs: outputs)
-            return finish(.built, nil, outputs: outputs,
-                          dependency: DependencyResult(node: id, outputDigest: Engine.outputDigest(outputs), display: nil,
-                                                       outputs: outputs, key: key.description))
+            let built = finish(.built, nil, outputs: outputs,
+                               dependency: DependencyResult(node: id, outputDigest: Engine.outputDigest(outputs), display: nil,
+                                                            outputs: outputs, key: key.description))
+            await cache?.push(node: id, key: key.description, recipe: def.rule.recipe, inputs: inputs, outputs: outputs,
+                              duration: built.result.seconds)
+            return built
         } catch {
             let interrupted = (error as? RuleFailure)?.interrupted == true || processes.isInterrupted
             let message = "\(error)"

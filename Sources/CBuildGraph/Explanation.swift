@@ -1,4 +1,5 @@
 import CBuildBasics
+import Foundation
 
 /// Why a node will run (or was reused), recorded where the decision is
 /// made (the engine) and only rendered elsewhere (the CLI).
@@ -20,6 +21,8 @@ public enum Reason: Sendable, Hashable, Codable {
     /// Not a reason to run: complete outputs of this key were found on disk
     /// with no record (the state database was lost) and are adopted.
     case adoptedFromFiles(paths: [String])
+    /// Not a reason to run: the shared cache holds a signed build of the key.
+    case fromCache(entry: String, builtBy: String, at: Double)
 
     /// One line, e.g. `snapshot/stable: portage-20261120 → portage-20261124`.
     public var text: String {
@@ -39,6 +42,8 @@ public enum Reason: Sendable, Hashable, Codable {
         case let .previousAttempt(state, m): return "last attempt \(state)" + (m.map { ": \($0)" } ?? "")
         case let .reusesEarlierBuild(id, node, _): return "reuses intact earlier build #\(id) (\(node)) with the same key"
         case let .adoptedFromFiles(paths): return "adopts \(paths.first ?? "its outputs"), found complete on disk with no record"
+        case let .fromCache(entry, by, at):
+            return "from cache: \(entry) (built by \(by), \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: at))))"
         }
     }
 
@@ -78,6 +83,9 @@ public struct Explanation: Sendable, Codable {
         self.node = node; self.kind = kind; self.verdict = verdict; self.reasons = reasons
         self.key = key; self.previousKey = previousKey
     }
+
+    /// Whether the node's build comes from the shared cache.
+    public var isFromCache: Bool { reasons.contains { if case .fromCache = $0 { return true } else { return false } } }
 }
 
 /// Computes the differences between recorded and current inputs, down to

@@ -13,10 +13,12 @@ public enum GraphError: UserError, Equatable {
     /// A rule failed; message from the rule.
     case ruleFailed(node: NodeID, message: String)
     case interrupted(node: NodeID)
+    /// `--no-deps`: an action input is built neither here nor in the cache.
+    case inputNotAvailable(node: NodeID, input: NodeID)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .duplicateNode, .unknownDependency, .unknownNode, .cycle: return .usage
+        case .duplicateNode, .unknownDependency, .unknownNode, .cycle, .inputNotAvailable: return .usage
         case .dependencyFailed, .missingOutput, .ruleFailed: return .nodeFailed
         case .interrupted: return .interrupted
         }
@@ -32,6 +34,7 @@ public enum GraphError: UserError, Equatable {
         case let .missingOutput(n, p): return "\(n): the run succeeded but its output \(p) is missing"
         case let .ruleFailed(n, m): return "\(n): \(m)"
         case let .interrupted(n): return "\(n): interrupted"
+        case let .inputNotAvailable(n, i): return "\(n): its input \(i) is built neither here nor in the cache"
         }
     }
 
@@ -39,6 +42,7 @@ public enum GraphError: UserError, Equatable {
         switch self {
         case let .unknownNode(_, s?): return "did you mean '\(s)'? (`cbuild graph` lists every node)"
         case .unknownNode: return "`cbuild graph` lists every node"
+        case let .inputNotAvailable(_, i): return "build it first (`cbuild build \(i) --no-deps`), or build without --no-deps"
         default: return nil
         }
     }

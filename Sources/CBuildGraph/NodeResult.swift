@@ -12,6 +12,8 @@ public struct NodeResult: Sendable, Codable {
         case built
         /// An earlier intact build with the same key was made current.
         case reused
+        /// Action node's outputs downloaded from the shared cache.
+        case fetched
         /// Dry run: would update/build/reuse.
         case wouldRun = "would-run"
         case failed

@@ -6,6 +6,7 @@ import Foundation
 /// systemd-boot when the stage4 has it. Every path goes through
 /// `StageTree.resolve`, so nothing outside the allowed directories is read.
 public struct BootFiles: Sendable, Equatable {
+    /// What the firmware starts from `EFI/BOOT/BOOTX64.EFI`.
     public enum Loader: Sendable, Equatable {
         /// systemd-boot as `EFI/BOOT/BOOTX64.EFI`, a loader entry with the command line.
         case systemdBoot(imagePath: String)

@@ -17,6 +17,7 @@ struct Ext4InodeStamper {
     /// Where the filesystem starts in the file (a partition in a disk image).
     var offset: Int64 = 0
 
+    /// Where the inode tables are, from the superblock.
     struct Layout {
         var blockSize: Int
         var inodeSize: Int
@@ -26,7 +27,6 @@ struct Ext4InodeStamper {
         var descriptorTable: Int64
         var metadataChecksums: Bool
         var checksumSeed: UInt32
-        var groupDescriptorChecksums: Bool
     }
 
     /// Stamps every inode in use; returns how many.
@@ -122,7 +122,7 @@ struct Ext4InodeStamper {
         }
         return Layout(blockSize: blockSize, inodeSize: inodeSize, inodesPerGroup: Int(u32(sb, 40)), groups: groups,
                       descriptorSize: max(32, descSize), descriptorTable: (firstData + 1) * Int64(blockSize),
-                      metadataChecksums: metadataCsum, checksumSeed: seed, groupDescriptorChecksums: roCompat & 0x10 != 0)
+                      metadataChecksums: metadataCsum, checksumSeed: seed)
     }
 
     // MARK: - little-endian helpers

@@ -6,9 +6,11 @@ import Foundation
 /// check` must pass where qemu can check the format (qcow2, vmdk), and a
 /// VHD must end in a valid fixed-disk footer with a MiB-aligned size.
 enum ImageVerifier {
+    /// The part of `qemu-img info --output=json` that is checked.
     struct Info: Decodable {
         var format: String
         var virtualSize: Int64
+        /// qemu-img's JSON names.
         enum CodingKeys: String, CodingKey { case format, virtualSize = "virtual-size" }
     }
 

@@ -100,7 +100,7 @@ struct RootFilesystem {
             let type = UInt32(st.st_mode) & UInt32(S_IFMT)
             if type == UInt32(S_IFLNK) {
                 if e.uid != 0 || e.gid != 0 { commands += try owner(e) }
-                if st.st_mtim.tv_sec != mtime { commands.append("sif \(try Self.quote(e.imagePath, e)) mtime @\(mtime)") }
+                if min(Int64(st.st_mtim.tv_sec), epoch) != mtime { commands.append("sif \(try Self.quote(e.imagePath, e)) mtime @\(mtime)") }
                 continue
             }
             // mkfs.ext4 must read every file and directory.

@@ -30,6 +30,7 @@ final class TarStreamFilter {
         outBuffer.deallocate()
     }
 
+    /// Thrown when the run was interrupted while streaming.
     struct Interrupted: Error {}
 
     func run() throws {

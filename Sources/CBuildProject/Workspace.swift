@@ -1,5 +1,6 @@
 import CBuildArtifacts
 import CBuildBasics
+import CBuildCache
 import CBuildCatalyst
 import CBuildConfig
 import CBuildGraph
@@ -22,6 +23,8 @@ public final class Workspace: @unchecked Sendable {
     public let graph: BuildGraph
     public let events: any EventSink
     public let access: Access
+    /// `[cache]`: the shared remote cache every engine of this command uses (nil: none).
+    public let cache: RemoteCache?
 
     public var root: String { directory.root }
     public var catalyst: CatalystConf { ProjectGraph.catalystConf(configuration) }
@@ -40,7 +43,8 @@ public final class Workspace: @unchecked Sendable {
         let (database, recovered) = try StateDatabase.open(at: directory.cacheDirectory + "/state.db")
         if let recovered { events.emit(.diagnostic(Diagnostic(.warning, recovered))) }
         let ws = Workspace(directory: directory, configuration: configuration, database: database,
-                           digests: DigestCache(database: database), lock: lock, graph: graph, events: events, access: access)
+                           digests: DigestCache(database: database), lock: lock, graph: graph, events: events, access: access,
+                           cache: ProjectCache.make(configuration, events: events))
         if access == .mutating {
             let abandoned = try database.recoverAbandonedBuilds(now: Date())
             for r in abandoned {
@@ -52,9 +56,11 @@ public final class Workspace: @unchecked Sendable {
     }
 
     private init(directory: BuildDirectory, configuration: BuildConfiguration, database: StateDatabase,
-                 digests: DigestCache, lock: DirectoryLock, graph: BuildGraph, events: any EventSink, access: Access) {
+                 digests: DigestCache, lock: DirectoryLock, graph: BuildGraph, events: any EventSink, access: Access,
+                 cache: RemoteCache?) {
         self.directory = directory; self.configuration = configuration; self.database = database
         self.digests = digests; self.lock = lock; self.graph = graph; self.events = events; self.access = access
+        self.cache = cache
     }
 
     /// When the directory was moved or cloned since the last command, say so
@@ -92,6 +98,7 @@ public final class Workspace: @unchecked Sendable {
         let e = Engine(graph: graph, database: database, root: root, digests: digests,
                        keySalt: ProjectGraph.keySalt(configuration), events: events)
         e.inheritedLockDescriptor = lock.writerHolding == nil && access == .mutating ? lock.inheritableDescriptor : nil
+        e.cache = cache
         return e
     }
 
@@ -102,6 +109,7 @@ public final class Workspace: @unchecked Sendable {
 
     /// Flushes cached digests and releases the lock.
     public func close() {
+        cache?.close()
         try? digests.flush()
         lock.release()
     }

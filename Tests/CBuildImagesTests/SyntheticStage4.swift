@@ -29,6 +29,7 @@ struct SyntheticStage4 {
             && FileManager.default.fileExists(atPath: "/usr/share/OVMF/OVMF_CODE.fd")
     }
 
+    /// The real kernel, or a `/boot/vmlinuz` symlink to a given target instead.
     enum KernelLink { case none, to(String) }
 
     static let modules = ["crypto/crc32c_generic", "lib/crc16", "fs/mbcache", "fs/jbd2/jbd2", "fs/ext4/ext4",

@@ -4,7 +4,9 @@ import Foundation
 /// can hold what an unprivileged test cannot create on disk: files owned by
 /// other users, device nodes, xattrs (pax `SCHILY.xattr.*`), long names.
 struct TarWriter {
+    /// One archive member as the test describes it.
     struct Member {
+        /// The member's type and its payload.
         enum Kind { case file([UInt8]), directory, symlink(String), hardLink(String), characterDevice(UInt32, UInt32), fifo }
         var path: String
         var kind: Kind
