@@ -104,7 +104,9 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
         do throws(TransportError) {
             bytes = try transport.get(path, limit: RecordEnvelope.sizeLimit)
         } catch {
-            if error.isOutage || isAuthProblem(error) { down(error) } else { warnOnce(entry, "\(node): cache entry \(entry) ignored: \(error)") }
+            // Any answer but the entry or a 404 (a 401, a redirect, a 400 from
+            // a misconfigured server) would repeat for every node: one warning.
+            down(error)
             return nil
         }
         guard let bytes else { return nil }
@@ -144,10 +146,6 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
             } catch {
                 return fail("\(node): cannot create \(directory) for the cached build: \(error)", entry: url)
             }
-            let relativeDirectory = (output.path as NSString).deletingLastPathComponent
-            if let violation = PathSafety.violation(relativeDirectory, under: root) {
-                return fail("\(node): cache entry \(build.entry) ignored: \(output.path): \(violation)", entry: build.entry)
-            }
             let temp = directory + "/.cbuild-fetch-\(getpid())-" + (final as NSString).lastPathComponent
             let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
@@ -165,7 +163,7 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
                 Glibc.close(fd)
             } catch {
                 Glibc.close(fd)
-                if error.isOutage { down(error); return fail(nil, entry: url) }
+                if case .localIO = error {} else { down(error); return fail(nil, entry: url) }
                 return fail("\(node): cannot download \(url) (\(output.path)): \(error); the node is built locally", entry: url)
             }
             guard let result else {
@@ -233,12 +231,6 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     }
 
     // MARK: - helpers
-
-    /// 401/403 on a lookup: the token is wrong for every entry, like an outage.
-    private func isAuthProblem(_ error: TransportError) -> Bool {
-        if case let .httpStatus(code) = error { return code == 401 || code == 403 }
-        return false
-    }
 
     /// Records the first outage and warns once; later calls skip the cache.
     private func down(_ error: TransportError) {
