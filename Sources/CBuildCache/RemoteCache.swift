@@ -51,6 +51,8 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     private var warned = Set<String>()
     /// Blobs found corrupt on the server: a push replaces them even though they exist.
     private var corruptBlobs = Set<String>()
+    /// Makes temp file names unique when two nodes with one key install at once.
+    private var installs = 0
 
     public init(root: String, settings: Settings, events: any EventSink, transport: (any CacheTransport)? = nil) throws {
         self.root = root
@@ -127,6 +129,7 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     }
 
     func installNow(_ build: CachedBuild, node: NodeID) -> Bool {
+        lock.lock(); installs += 1; let serial = installs; lock.unlock()
         var placed: [(temp: String, final: String)] = []
         func fail(_ message: String?, entry: String) -> Bool {
             for p in placed { unlink(p.temp) }
@@ -146,7 +149,7 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
             } catch {
                 return fail("\(node): cannot create \(directory) for the cached build: \(error)", entry: url)
             }
-            let temp = directory + "/.cbuild-fetch-\(getpid())-" + (final as NSString).lastPathComponent
+            let temp = directory + "/.cbuild-fetch-\(getpid())-\(serial)-" + (final as NSString).lastPathComponent
             let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 return fail("\(node): cannot write \(temp): \(String(cString: strerror(errno)))", entry: url)
