@@ -180,7 +180,7 @@ public final class SocketHTTPTransport: CacheTransport {
                 lastError = error
                 continue
             }
-            return Connection(fd: fd, timeout: timeout)
+            return Connection(fd: fd)
         }
         throw lastError
     }
@@ -243,12 +243,11 @@ struct ResponseHead: Sendable {
 /// read straight into the caller's buffer.
 private final class Connection {
     let fd: Int32
-    let timeout: TimeInterval
     private var pending: [UInt8] = []
     private var pendingStart = 0
     private var lastMethodWasHead = false
 
-    init(fd: Int32, timeout: TimeInterval) { self.fd = fd; self.timeout = timeout }
+    init(fd: Int32) { self.fd = fd }
     deinit { close(fd) }
 
     func send(_ bytes: [UInt8]) throws(TransportError) {
