@@ -85,6 +85,20 @@ import Testing
         }
     }
 
+    @Test func anUploadTheServerRefusesUpFrontSendsNoBody() throws {
+        let server = try CannedServer("HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n\r\n")
+        defer { server.finish() }
+        let dir = try TemporaryDirectory(prefix: "cbuild-upload"); defer { dir.remove() }
+        let file = try dir.write("big", String(repeating: "x", count: 1 << 20))
+        let t = try SocketHTTPTransport(base: "http://127.0.0.1:\(server.port)", token: nil, timeout: 5)
+        var sent: [Int64] = []
+        #expect(throws: TransportError.httpStatus(413)) { try t.upload("cas/x", file: file) { sent.append($0) } }
+        #expect(sent.isEmpty, "no body byte is sent after a refusal")
+        server.finish()
+        #expect(server.request.contains("\r\nExpect: 100-continue\r\n"), "\(server.request)")
+        #expect(server.request.contains("\r\nContent-Length: 1048576\r\n"))
+    }
+
     @Test func garbageIsAMalformedResponse() throws {
         do {
             _ = try get("SSH-2.0-OpenSSH_9.2\r\n\r\n")
