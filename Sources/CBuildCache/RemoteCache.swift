@@ -42,7 +42,8 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     public let transport: any CacheTransport
     private let signer: RecordSigner
     private let events: any EventSink
-    private let workDirectory: String
+    /// gpg's keyring and temporary files (OpenPGP only; nil for HMAC).
+    private let workDirectory: String?
     private let queue = DispatchQueue(label: "cbuild.remote-cache", attributes: .concurrent)
     private let lock = NSLock()
     /// Set by the first outage; every later call returns at once.
@@ -60,19 +61,25 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
         self.events = events
         self.transport = try transport ?? CacheTransports.make(base: settings.remote, token: settings.token,
                                                                 timeout: settings.timeout)
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var template = Array("\(base)/cbuild-cache.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw CacheProblem.local("cannot create a temporary directory in \(base): \(String(cString: strerror(errno)))")
+        var usesOpenPGP = !settings.trust.isEmpty
+        if case .openPGP? = settings.signing { usesOpenPGP = true }
+        if usesOpenPGP {
+            let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+            var template = Array("\(base)/cbuild-cache.XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw CacheProblem.local("cannot create a temporary directory in \(base): \(String(cString: strerror(errno)))")
+            }
+            workDirectory = String(cString: made)
+        } else {
+            workDirectory = nil
         }
-        workDirectory = String(cString: made)
-        signer = RecordSigner(signing: settings.signing, trust: settings.trust, workDirectory: workDirectory)
+        signer = RecordSigner(signing: settings.signing, trust: settings.trust, workDirectory: workDirectory ?? "")
     }
 
     /// Stops gpg's agent (OpenPGP signing) and removes temporary files.
     public func close() {
         signer.close()
-        try? FileManager.default.removeItem(atPath: workDirectory)
+        if let workDirectory { try? FileManager.default.removeItem(atPath: workDirectory) }
     }
 
     /// Whether an outage was seen (the cache is not used again this command).
