@@ -42,7 +42,8 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     public let transport: any CacheTransport
     private let signer: RecordSigner
     private let events: any EventSink
-    private let workDirectory: String
+    /// gpg's keyring and temporary files (OpenPGP only; nil for HMAC).
+    private let workDirectory: String?
     private let queue = DispatchQueue(label: "cbuild.remote-cache", attributes: .concurrent)
     private let lock = NSLock()
     /// Set by the first outage; every later call returns at once.
@@ -51,6 +52,8 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     private var warned = Set<String>()
     /// Blobs found corrupt on the server: a push replaces them even though they exist.
     private var corruptBlobs = Set<String>()
+    /// Makes temp file names unique when two nodes with one key install at once.
+    private var installs = 0
 
     public init(root: String, settings: Settings, events: any EventSink, transport: (any CacheTransport)? = nil) throws {
         self.root = root
@@ -58,19 +61,25 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
         self.events = events
         self.transport = try transport ?? CacheTransports.make(base: settings.remote, token: settings.token,
                                                                 timeout: settings.timeout)
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var template = Array("\(base)/cbuild-cache.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw CacheProblem.local("cannot create a temporary directory in \(base): \(String(cString: strerror(errno)))")
+        var usesOpenPGP = !settings.trust.isEmpty
+        if case .openPGP? = settings.signing { usesOpenPGP = true }
+        if usesOpenPGP {
+            let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+            var template = Array("\(base)/cbuild-cache.XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw CacheProblem.local("cannot create a temporary directory in \(base): \(String(cString: strerror(errno)))")
+            }
+            workDirectory = String(cString: made)
+        } else {
+            workDirectory = nil
         }
-        workDirectory = String(cString: made)
-        signer = RecordSigner(signing: settings.signing, trust: settings.trust, workDirectory: workDirectory)
+        signer = RecordSigner(signing: settings.signing, trust: settings.trust, workDirectory: workDirectory ?? "")
     }
 
     /// Stops gpg's agent (OpenPGP signing) and removes temporary files.
     public func close() {
         signer.close()
-        try? FileManager.default.removeItem(atPath: workDirectory)
+        if let workDirectory { try? FileManager.default.removeItem(atPath: workDirectory) }
     }
 
     /// Whether an outage was seen (the cache is not used again this command).
@@ -104,7 +113,9 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
         do throws(TransportError) {
             bytes = try transport.get(path, limit: RecordEnvelope.sizeLimit)
         } catch {
-            if error.isOutage || isAuthProblem(error) { down(error) } else { warnOnce(entry, "\(node): cache entry \(entry) ignored: \(error)") }
+            // Any answer but the entry or a 404 (a 401, a redirect, a 400 from
+            // a misconfigured server) would repeat for every node: one warning.
+            down(error)
             return nil
         }
         guard let bytes else { return nil }
@@ -125,6 +136,7 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     }
 
     func installNow(_ build: CachedBuild, node: NodeID) -> Bool {
+        lock.lock(); installs += 1; let serial = installs; lock.unlock()
         var placed: [(temp: String, final: String)] = []
         func fail(_ message: String?, entry: String) -> Bool {
             for p in placed { unlink(p.temp) }
@@ -144,11 +156,7 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
             } catch {
                 return fail("\(node): cannot create \(directory) for the cached build: \(error)", entry: url)
             }
-            let relativeDirectory = (output.path as NSString).deletingLastPathComponent
-            if let violation = PathSafety.violation(relativeDirectory, under: root) {
-                return fail("\(node): cache entry \(build.entry) ignored: \(output.path): \(violation)", entry: build.entry)
-            }
-            let temp = directory + "/.cbuild-fetch-\(getpid())-" + (final as NSString).lastPathComponent
+            let temp = directory + "/.cbuild-fetch-\(getpid())-\(serial)-" + (final as NSString).lastPathComponent
             let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 return fail("\(node): cannot write \(temp): \(String(cString: strerror(errno)))", entry: url)
@@ -165,7 +173,7 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
                 Glibc.close(fd)
             } catch {
                 Glibc.close(fd)
-                if error.isOutage { down(error); return fail(nil, entry: url) }
+                if case .localIO = error {} else { down(error); return fail(nil, entry: url) }
                 return fail("\(node): cannot download \(url) (\(output.path)): \(error); the node is built locally", entry: url)
             }
             guard let result else {
@@ -233,12 +241,6 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
     }
 
     // MARK: - helpers
-
-    /// 401/403 on a lookup: the token is wrong for every entry, like an outage.
-    private func isAuthProblem(_ error: TransportError) -> Bool {
-        if case let .httpStatus(code) = error { return code == 401 || code == 403 }
-        return false
-    }
 
     /// Records the first outage and warns once; later calls skip the cache.
     private func down(_ error: TransportError) {
