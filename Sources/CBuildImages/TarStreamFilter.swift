@@ -86,9 +86,11 @@ final class TarStreamFilter {
                 linkTarget: rawLink,
                 deviceMajor: UInt32(truncatingIfNeeded: Self.number(header, 329, 8)),
                 deviceMinor: UInt32(truncatingIfNeeded: Self.number(header, 337, 8)),
+                // Sorted by name: the pax records are a dictionary, whose order
+                // varies between instances, and `ea_set` order shapes the image.
                 xattrs: records.compactMap { key, value in
                     key.hasPrefix("SCHILY.xattr.") ? ArchiveEntry.Xattr(name: String(key.dropFirst(13)), value: value) : nil
-                })
+                }.sorted { $0.name < $1.name })
             if entry.kind == .hardLink { entry.linkTarget = try Self.normalize(rawLink) }
             // Old GNU sparse members carry extension headers after the header.
             var extensions: [UInt8] = []
