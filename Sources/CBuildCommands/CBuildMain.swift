@@ -43,7 +43,7 @@ public enum CBuildMain {
     static func hoistGlobalOptions(_ args: [String]) -> [String] {
         let withValue: Set<String> = ["-C", "--color"]
         let flags: Set<String> = ["-v", "--verbose", "-q", "--quiet", "--json"]
-        let subcommands = Set(CBuildCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
+        let subcommands = CBuildCommand.configuration.subcommands
         var globals: [String] = []
         var i = 0
         while i < args.count {
@@ -53,8 +53,11 @@ public enum CBuildMain {
             if a.hasPrefix("--color=") || flags.contains(a) { globals.append(a); i += 1; continue }
             break
         }
-        guard i < args.count, subcommands.contains(args[i]) else { return args }
-        return [args[i]] + globals + Array(args[(i + 1)...])
+        guard i < args.count, let command = subcommands.first(where: { $0._commandName == args[i] }) else { return args }
+        // `cbuild -C DIR snapshot fetch`: the options go after the whole path (`snapshot fetch`).
+        var end = i + 1
+        if end < args.count, command.configuration.subcommands.contains(where: { $0._commandName == args[end] }) { end += 1 }
+        return Array(args[i..<end]) + globals + Array(args[end...])
     }
 
     static func report(_ e: UserError, _ t: Terminal) {
