@@ -20,7 +20,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     static func explain(global: GlobalOptions, nodes: [String]) async throws {
         try await Session.with(global, access: .readOnly, command: "cbuild explain") { ws, terminal, reporter in
-            let plan = try await ws.engine().plan(try ws.nodes(nodes))
+            let plan = try await ws.engine().plan(try ws.nodes(nodes), tolerateInputErrors: true)
             reporter.finish()
             if global.json { terminal.line(try Session.json(ExplainView.entries(plan, verbose: global.verbose))) }
             else { terminal.out(ExplainView.render(plan, terminal: terminal, verbose: global.verbose)) }

@@ -57,7 +57,10 @@ enum ExplainView {
         func collect(_ rs: [ReasonEntry]) { for r in rs { if let i = r.input, r.causes != nil { shownInside.insert(NodeID(i)) }; collect(r.causes ?? []) } }
         var list: [(NodeResult, [ReasonEntry])] = []
         for r in plan.results where r.explanation.kind == .action && r.explanation.verdict != .clean {
-            let tree = reasonTree(r.explanation.reasons, plan: plan, seen: [r.node])
+            // A blocked node's cause is the missing input named in its message, not only the failed dependency.
+            let tree = r.explanation.verdict == .blocked && r.message != nil
+                ? [ReasonEntry(text: r.message!.split(separator: "\n")[0].replacingOccurrences(of: "not built: ", with: ""), input: nil, causes: nil)]
+                : reasonTree(r.explanation.reasons, plan: plan, seen: [r.node])
             collect(tree)
             list.append((r, tree))
         }
@@ -101,8 +104,11 @@ enum ExplainView {
             out += "everything is up to date (\(plan.results.filter { $0.explanation.kind == .action }.count) stage nodes checked)\n"
         } else if dryRun || true {
             let cached = plan.results.filter { $0.explanation.verdict == .reuse && $0.explanation.isFromCache }.count
+            let blocked = list.filter { $0.verdict == "blocked" }.count
             out += "\(running) to build, \(reuse - cached) to reuse from earlier builds"
-                + (cached > 0 ? ", \(cached) to fetch from the cache" : "") + "\n"
+                + (cached > 0 ? ", \(cached) to fetch from the cache" : "")
+                + (blocked > 0 ? ", \(blocked) blocked" : "") + "
+"
         }
         return out
     }

@@ -86,7 +86,10 @@ public enum Nightly {
                 }
             }
             // The stable targets: same keys as what was just built on testing.
-            let stableNodes = names.map { NodeID(ws.configuration.targets[$0]!.nodeName) }
+            // An optional target that failed there would only fail again: not run.
+            let succeeded = Set(report.nodes.filter { ["built", "reused", "clean"].contains($0.outcome) }.map(\.node))
+            let stableNodes = names.filter { succeeded.contains(ws.configuration.targets[$0]!.nodeName + "@" + testingRole) }
+                .map { NodeID(ws.configuration.targets[$0]!.nodeName) }
             let after = try await engine.build(stableNodes, options: .init(jobs: jobs, keepGoing: true, mayFail: Set(stableNodes)))
             report.stableCatalystRuns = after.count(.built)
             report.stableAfterReused = after.results.filter { $0.explanation.kind == .action && ($0.outcome == .reused || $0.outcome == .clean) }.count
