@@ -102,13 +102,12 @@ enum ExplainView {
         let reuse = list.filter { $0.verdict == "reuse" }.count
         if list.filter({ $0.verdict != "clean" }).isEmpty {
             out += "everything is up to date (\(plan.results.filter { $0.explanation.kind == .action }.count) stage nodes checked)\n"
-        } else if dryRun || true {
+        } else {
             let cached = plan.results.filter { $0.explanation.verdict == .reuse && $0.explanation.isFromCache }.count
             let blocked = list.filter { $0.verdict == "blocked" }.count
             out += "\(running) to build, \(reuse - cached) to reuse from earlier builds"
                 + (cached > 0 ? ", \(cached) to fetch from the cache" : "")
-                + (blocked > 0 ? ", \(blocked) blocked" : "") + "
-"
+                + (blocked > 0 ? ", \(blocked) blocked" : "") + "\n"
         }
         return out
     }

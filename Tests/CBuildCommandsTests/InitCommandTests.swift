@@ -74,7 +74,7 @@ import Testing
         #expect(values["portdir"] == "\"/var/db/repos/portage\"", "\(conf)")
         #expect(values["repo_name"] == "\"portage\"", "\(conf)")
         #expect(values["options"] == "\"pkgcache kerncache seedcache\"", "\(conf)")
-        #expect(values["digests"] == "\"blake2b sha512\"", "\(conf)")
+        #expect(values["digests"] == "\"blake2 sha512\"", "\(conf)")
         #expect(values["storedir"] == "\"\(dir.path)/artifacts\"", "\(conf)")
         #expect(values["envscript"] == "\"\(dir.path)/\(Self.rcFile)\"", "\(conf)")
         let settings = conf.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
