@@ -1,3 +1,4 @@
+import CBuildBasics
 import Foundation
 
 /// The OpenPGP public keys that downloads are checked against: the files
@@ -49,36 +50,7 @@ public struct Keyring: Sendable, Equatable {
     /// The binary OpenPGP packets of a key file: decoded armor blocks, or the
     /// file itself when it already is binary (first byte has bit 7 set).
     static func binaryPackets(_ data: Data, file: String) throws -> Data {
-        guard let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----") else {
-            if let first = data.first, first & 0x80 != 0 { return data }
-            throw ArtifactError.notAKeyFile(file)
-        }
-        var out = Data()
-        var inBlock = false, inBody = false
-        var base64 = ""
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if !inBlock {
-                if line == "-----BEGIN PGP PUBLIC KEY BLOCK-----" { inBlock = true; inBody = false; base64 = "" }
-                continue
-            }
-            if line == "-----END PGP PUBLIC KEY BLOCK-----" {
-                guard let decoded = Data(base64Encoded: base64) else { throw ArtifactError.notAKeyFile(file) }
-                out.append(decoded)
-                inBlock = false
-                continue
-            }
-            if !inBody {
-                // Armor headers ("Comment: …") end at the first empty line;
-                // some writers emit no headers and no empty line at all.
-                if line.isEmpty { inBody = true; continue }
-                if line.contains(": ") { continue }
-                inBody = true
-            }
-            if line.hasPrefix("=") && line.count == 5 { continue } // CRC-24 checksum line
-            base64 += line
-        }
-        if out.isEmpty { throw ArtifactError.notAKeyFile(file) }
-        return out
+        guard let packets = OpenPGPArmor.publicKeyPackets(data) else { throw ArtifactError.notAKeyFile(file) }
+        return packets
     }
 }

@@ -146,33 +146,6 @@ final class OpenPGPTool: @unchecked Sendable {
     /// The binary packets of a public key file: armour decoded, or the
     /// file itself when it already is binary (first byte has bit 7 set).
     static func binaryPackets(_ data: Data) -> Data? {
-        guard let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----") else {
-            if let first = data.first, first & 0x80 != 0 { return data }
-            return nil
-        }
-        var out = Data()
-        var inBlock = false, inBody = false
-        var base64 = ""
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if !inBlock {
-                if line == "-----BEGIN PGP PUBLIC KEY BLOCK-----" { inBlock = true; inBody = false; base64 = "" }
-                continue
-            }
-            if line.hasPrefix("-----END PGP PUBLIC KEY BLOCK-----") {
-                guard let decoded = Data(base64Encoded: base64) else { return nil }
-                out.append(decoded)
-                inBlock = false
-                continue
-            }
-            if !inBody {
-                if line.isEmpty { inBody = true; continue }
-                if line.contains(": ") { continue }
-                inBody = true
-            }
-            if line.hasPrefix("=") && line.count == 5 { continue }
-            base64 += line
-        }
-        return out.isEmpty ? nil : out
+        OpenPGPArmor.publicKeyPackets(data)
     }
 }
