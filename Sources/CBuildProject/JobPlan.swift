@@ -8,7 +8,9 @@ import Foundation
 /// jobs it waits for, the command a build host runs
 /// (`cbuild -C DIR build NODE --no-deps`), and the duration of its last
 /// successful build. Derived nodes (specs, merged trees) are not jobs: each
-/// host renders them itself.
+/// host renders them itself. Nor are stages the shared cache already holds
+/// (a signed record with this key): there is nothing to schedule, and a
+/// host that needs one as an input downloads it.
 public struct JobPlan: Codable, Sendable {
     public struct Job: Codable, Sendable {
         public var node: String
@@ -29,7 +31,10 @@ public struct JobPlan: Codable, Sendable {
 
     public static func make(summary: BuildSummary, graph: BuildGraph, database: StateDatabase, root: String,
                             readyOnly: Bool) throws -> JobPlan {
-        let stale = summary.results.filter { $0.explanation.kind == .action && ($0.explanation.verdict == .build || $0.explanation.verdict == .reuse) }
+        let stale = summary.results.filter {
+            $0.explanation.kind == .action && ($0.explanation.verdict == .build || $0.explanation.verdict == .reuse)
+                && !$0.explanation.reasons.contains { if case .fromCache = $0 { true } else { false } }
+        }
         let staleSet = Set(stale.map(\.node))
         var jobs: [Job] = []
         for r in stale {
@@ -66,12 +71,15 @@ public struct JobPlan: Codable, Sendable {
     }
 
     /// The list contrib/buildbot's master consumes: jobs in dependency order.
+    /// The command has no `-C DIR`: each Buildbot worker runs it in its own
+    /// copy of the build directory (its `cbuild_dir`).
     public func buildbot() throws -> String {
         struct Entry: Codable { var node: String; var key: String?; var deps: [String]; var command: [String]; var expected_seconds: Double? }
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try e.encode(ordered().map {
-            Entry(node: $0.node, key: $0.key, deps: $0.dependencies, command: $0.command, expected_seconds: $0.expectedSeconds)
+            Entry(node: $0.node, key: $0.key, deps: $0.dependencies, command: ["cbuild", "build", $0.node, "--no-deps"],
+                  expected_seconds: $0.expectedSeconds)
         }), as: UTF8.self) + "\n"
     }
 

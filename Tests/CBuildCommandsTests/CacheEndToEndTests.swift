@@ -139,6 +139,32 @@ import Testing
         #expect(two.status == 2, "\(two)")
     }
 
+    @Test func aPlanLeavesOutWhatTheCacheHoldsAndKeysTheRestFromIt() throws {
+        let server = try WebDAVServer(); defer { server.stop() }
+        let a = try directory(server); defer { a.remove() }
+        #expect(try a.cbuild(sim(["stage4/base"])).status == 0)
+
+        let b = try directory(server, push: false); defer { b.remove() }
+        let r = try b.cbuild(["plan", "--format", "json", "stage4/aws/web", "stage4/vm/test"])
+        #expect(r.status == 0, "\(r)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let jobs = try #require(doc["jobs"] as? [[String: Any]])
+        #expect(jobs.compactMap { $0["node"] as? String }.sorted() == ["stage4/aws/web", "stage4/vm/test"],
+                "stage4/base is in the cache: no job for it")
+        let web = try #require(jobs.first { $0["node"] as? String == "stage4/aws/web" })
+        #expect(web["dependencies"] as? [String] == [])
+        #expect(web["ready"] as? Bool == true)
+        #expect((web["key"] as? String)?.hasPrefix("sha256:") == true, "keyed from the cached base's outputs")
+        #expect(b.simRuns().isEmpty && !FileManager.default.fileExists(atPath: b.path + "/artifacts/out/stage4/base.tar.xz"),
+                "planning downloads nothing")
+
+        // The key the plan gave is the key the build makes.
+        let built = try b.cbuild(sim(["stage4/aws/web"]))
+        #expect(built.status == 0, "\(built)")
+        let status = try b.cbuild(["status", "--json", "stage4/aws/web"])
+        #expect(status.stdout.contains(web["key"] as! String), "\(status)")
+    }
+
     func sha256(_ path: String) throws -> String {
         let r = try SystemProcessRunner().run(["sha256sum", path])
         return String(r.stdoutString.prefix(64))

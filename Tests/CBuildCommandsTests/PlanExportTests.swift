@@ -52,6 +52,9 @@ import Testing
         let buildbot = try ex.cbuild(["plan", "--format", "buildbot", "stage4/aws/web"])
         let list = try #require(try JSONSerialization.jsonObject(with: Data(buildbot.stdout.utf8)) as? [[String: Any]])
         #expect(list.map { $0["node"] as? String } == ["stage4/base", "stage4/aws/web"])
+        #expect(list.first?["command"] as? [String] == ["cbuild", "build", "stage4/base", "--no-deps"],
+                "no -C: each Buildbot worker runs it in its own directory")
+        #expect(list.last?["deps"] as? [String] == ["stage4/base"])
         #expect(try ex.cbuild(["plan", "--format", "csv"]).status == 2)
     }
 

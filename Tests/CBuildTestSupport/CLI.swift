@@ -82,6 +82,11 @@ public struct ExampleBuildDirectory: Sendable {
         guard symlink(file, link) == 0 else { throw BasicsError.io(path: link, operation: "symlink", errno: errno) }
     }
 
+    /// Rewrites a file of the directory.
+    public func edit(_ relative: String, _ transform: (String) throws -> String) throws {
+        _ = try dir.write(relative, try transform(try dir.read(relative)))
+    }
+
     /// Counts the simulator's runs through its runs file.
     public var runsFile: String { dir.path + "/sim-runs.txt" }
     public func simRuns() -> [String] {
