@@ -127,7 +127,7 @@ final class BuildbotSite: @unchecked Sendable {
     init(cache: WebDAVServer) throws {
         venv = try BuildbotSite.venv()
         dir = try TemporaryDirectory(prefix: "cbuild-buildbot")
-        port = try NginxServer.freePort()
+        port = try LoopbackPort.free()
         origin = try ExampleBuildDirectory()
         try makeOrigin(cache: cache)
         for (name, _) in BuildbotSite.workers { hosts[name] = try clone() }
@@ -228,7 +228,7 @@ final class BuildbotSite: @unchecked Sendable {
         _ = try dir.write("master/cbuild-buildbot.toml", settings)
         _ = try run([bin + "buildbot", "checkconfig", master])
         try spawn("master", [bin + "buildbot", "start", "--nodaemon", master])
-        try waitFor("the master to listen on port \(port)") { (try? self.connect()) == true }
+        try waitFor("the master to listen on port \(port)") { LoopbackPort.accepts(self.port) }
         for (name, password) in BuildbotSite.workers {
             let base = dir.path + "/worker-" + name
             _ = try run([bin + "buildbot-worker", "create-worker", "-r", base, "127.0.0.1:\(port)", name, password])
@@ -277,18 +277,6 @@ final class BuildbotSite: @unchecked Sendable {
         if ProcessInfo.processInfo.environment["CBUILD_TEST_KEEP"] == nil {
             dir.remove(); origin.remove(); hosts.values.forEach { $0.remove() }
         }
-    }
-
-    private func connect() throws -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 
     func sendChange(nodes: [String]) throws {
