@@ -44,14 +44,20 @@ public final class Engine: @unchecked Sendable {
     private var pendingAdoption: [NodeID: DependencyResult]?
     /// Every node's current build, read in one query when a run starts and
     /// kept up to date as builds are recorded (one statement per node made a
-    /// no-op build of a large graph slow).
-    private var currentByNode: [String: NodeBuildRecord]?
+    /// no-op build of a large graph slow). Heads only: the per-input hashes
+    /// are read, one node at a time, when a key differs (`currentInputs`).
+    private var currentByNode: [String: NodeBuildHead]?
     private let currentLock = NSLock()
 
-    private func currentBuild(_ id: NodeID) throws -> NodeBuildRecord? {
+    private func currentBuild(_ id: NodeID) throws -> NodeBuildHead? {
         currentLock.lock(); defer { currentLock.unlock() }
-        if currentByNode == nil { currentByNode = try database.currentBuilds() }
+        if currentByNode == nil { currentByNode = try database.currentBuildHeads() }
         return currentByNode?[id.name]
+    }
+
+    /// The inputs recorded with a node's current build, to say which changed.
+    private func currentInputs(_ current: NodeBuildHead) throws -> [NodeInput] {
+        try database.currentBuild(node: current.node)?.inputs ?? []
     }
 
     private func resetCurrentCache() {
@@ -61,7 +67,7 @@ public final class Engine: @unchecked Sendable {
 
     private func setCurrent(_ record: NodeBuildRecord) {
         currentLock.lock(); defer { currentLock.unlock() }
-        currentByNode?[record.node] = record
+        currentByNode?[record.node] = NodeBuildHead(record)
     }
     /// The shared cache, asked before an action runs and given each local build (nil: none).
     public var cache: (any ActionCache)?
@@ -276,7 +282,7 @@ public final class Engine: @unchecked Sendable {
         if let current {
             if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)); changed = true }
             if current.message != ev.display || current.key != key.description {
-                reasons += InputDiff.reasons(old: current.inputs, new: inputs)
+                reasons += InputDiff.reasons(old: try currentInputs(current), new: inputs)
                 // Only a different output is a change dependents see; new inputs
                 // with the same output are recorded quietly (early cutoff).
                 if current.message != ev.display || Engine.outputDigest(current.outputs) != Engine.outputDigest(outputsOf(ev)) {
@@ -351,7 +357,7 @@ public final class Engine: @unchecked Sendable {
         let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
         let current = try currentBuild(id)
         if let current, current.key == key.description {
-            if let missing = try firstDamagedOutput(current) {
+            if let missing = try firstDamagedOutput(current.outputs) {
                 // fall through to reuse/build with the reason recorded below
                 return try reuseOrBuild(id, def, key: key, inputs: inputs, current: current,
                                         reasons: [.outputMissing(path: missing)])
@@ -365,7 +371,7 @@ public final class Engine: @unchecked Sendable {
         var reasons: [Reason] = []
         if let current {
             if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)) }
-            reasons += InputDiff.reasons(old: current.inputs, new: inputs)
+            reasons += InputDiff.reasons(old: try currentInputs(current), new: inputs)
             if reasons.isEmpty { reasons.append(.settingsChanged(old: [], new: keySalt)) }
         } else if let last = try database.lastAttempt(node: id.name) {
             if last.state != .succeeded { reasons.append(.previousAttempt(state: last.state.rawValue, message: last.message)) }
@@ -381,9 +387,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func reuseOrBuild(_ id: NodeID, _ def: NodeDefinition, key: NodeKey, inputs: [NodeInput],
-                              current: NodeBuildRecord?, reasons: [Reason]) throws -> ActionDecision {
+                              current: NodeBuildHead?, reasons: [Reason]) throws -> ActionDecision {
         for earlier in try database.goodBuilds(key: key.description) where earlier.recipe == def.rule.recipe {
-            if try firstDamagedOutput(earlier) == nil {
+            if try firstDamagedOutput(earlier.outputs) == nil {
                 let expl = Explanation(node: id, kind: .action, verdict: .reuse,
                                        reasons: reasons + [.reusesEarlierBuild(id: earlier.id ?? 0, node: earlier.node,
                                                                                at: earlier.startedAt.timeIntervalSince1970)],
@@ -433,8 +439,8 @@ public final class Engine: @unchecked Sendable {
 
     /// The first recorded output that is missing or whose content no longer
     /// matches (checked through the digest cache: cheap when unchanged).
-    private func firstDamagedOutput(_ record: NodeBuildRecord) throws -> String? {
-        for o in record.outputs {
+    private func firstDamagedOutput(_ outputs: [NodeOutput]) throws -> String? {
+        for o in outputs {
             // A missing file fails the digest's stat: no separate existence check.
             guard let d = try? digests.digest(of: root + "/" + o.path), d.description == o.sha256 else { return o.path }
         }

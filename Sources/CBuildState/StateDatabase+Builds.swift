@@ -74,6 +74,36 @@ extension StateDatabase {
         }
     }
 
+    /// Every current build without its per-input hashes, keyed by node: all
+    /// a no-op decision needs (see `NodeBuildHead`).
+    public func currentBuildHeads() throws -> [String: NodeBuildHead] {
+        try heads(sql: """
+            SELECT \(NodeBuildHead.columns) FROM node_current JOIN node_build ON node_build.id = node_current.build_id
+            """)
+    }
+
+    /// The newest attempt of every node that has one, whatever its state,
+    /// without per-input hashes: one query for `status`'s whole table.
+    public func lastAttemptHeads() throws -> [String: NodeBuildHead] {
+        try heads(sql: """
+            SELECT \(NodeBuildHead.columns) FROM node_build
+            JOIN (SELECT MAX(id) AS last FROM node_build GROUP BY node) ON node_build.id = last
+            """)
+    }
+
+    private func heads(sql: String) throws -> [String: NodeBuildHead] {
+        try writer.read { db in
+            let decoder = OutputsDecoder()
+            var out: [String: NodeBuildHead] = [:]
+            let rows = try Row.fetchCursor(db, sql: sql)
+            while let row = try rows.next() {
+                let head = try NodeBuildHead(row: row, outputs: decoder)
+                if out[head.node] == nil { out[head.node] = head }
+            }
+            return out
+        }
+    }
+
     /// Good builds with this key on any node (a fleet variant and its plain
     /// target share keys), newest first.
     public func goodBuilds(key: String) throws -> [NodeBuildRecord] {
@@ -131,7 +161,7 @@ extension StateDatabase {
     /// Whether any other node's build row references the given output path
     /// (so `clean` keeps files shared by a variant node).
     public func currentNodesUsing(path: String) throws -> [String] {
-        try currentBuilds().values.filter { $0.outputs.contains { $0.path == path } }.map(\.node).sorted()
+        try currentBuildHeads().values.filter { $0.outputs.contains { $0.path == path } }.map(\.node).sorted()
     }
 
     public func meta(_ key: String) throws -> String? {
