@@ -91,7 +91,7 @@ public final class DigestCache: @unchecked Sendable {
         let batch = Array(pending.values)
         lock.unlock()
         guard !batch.isEmpty else { return }
-        try database.writer.write { db in
+        try database.write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO file_digest (path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -167,7 +167,7 @@ public final class DigestCache: @unchecked Sendable {
         // than one per file.
         if needAll {
             var found: [FileDigestRecord] = []
-            try database.writer.read { db in
+            try database.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns FROM file_digest
                     """)

@@ -34,30 +34,19 @@ public struct NodeBuildHead: Sendable, Equatable {
     }
 
     /// The columns `init(row:)` reads, in its order, from `node_build`.
-    static let columns = "node_build.id, node_build.node, node_build.key, node_build.recipe, node_build.outputs, "
+    static let columns = "node_build.id, node_build.node, node_build.key, node_build.recipe, "
         + "node_build.state, node_build.started_at, node_build.duration, node_build.log_path, node_build.message"
+    static let columnCount = 9
 
-    /// Decodes a row of `columns` by position: GRDB's `Codable` row decoder
-    /// costs several times more per row than the values themselves.
-    init(row: Row, outputs decoder: OutputsDecoder) throws {
-        let stateText: String = row[5]
+    /// Decodes a row of `columns` by position, without outputs (the query
+    /// adds them): GRDB's `Codable` row decoder costs several times more
+    /// per row than the values themselves.
+    init(row: Row) throws {
+        let stateText: String = row[4]
         guard let state = NodeBuildRecord.State(rawValue: stateText) else {
             throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "node_build.state '\(stateText)' is not a state")
         }
-        let outputsText: String = row[4]
-        self.init(id: row[0], node: row[1], key: row[2], recipe: row[3], outputs: try decoder.decode(outputsText),
-                  state: state, startedAt: row[6],
-                  duration: row[7], logPath: row[8], message: row[9])
-    }
-}
-
-/// Decodes the `outputs` JSON column, sharing one decoder and skipping it
-/// for the common empty list.
-struct OutputsDecoder {
-    private let json = JSONDecoder()
-
-    func decode(_ text: String) throws -> [NodeBuildRecord.Output] {
-        if text == "[]" { return [] }
-        return try json.decode([NodeBuildRecord.Output].self, from: Data(text.utf8))
+        self.init(id: row[0], node: row[1], key: row[2], recipe: row[3], outputs: [], state: state,
+                  startedAt: row[5], duration: row[6], logPath: row[7], message: row[8])
     }
 }

@@ -56,4 +56,57 @@ import CBuildTestSupport
         // The failed attempt did not replace the current build.
         #expect(try db.currentBuildHeads()["stage/a"]?.key == "k1")
     }
+
+    @Test func aCorruptTableFoundByAStatementIsCheckedAndRebuiltAtTheNextOpen() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/.cache/state.db"
+        let (rootPage, pageSize): (Int, Int) = try {
+            let (db, recovered) = try StateDatabase.open(at: path)
+            #expect(recovered == nil)
+            for i in 0..<50 { try db.recordBuild(record("stage/n\(i)", key: "k\(i)")) }
+            return try db.writer.read { db in
+                (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'node_build'")!,
+                 try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+            }
+        }()
+        // Closed: the WAL is checkpointed into the file. Overwrite the table's root page.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64((rootPage - 1) * pageSize))
+        handle.write(Data(repeating: 0xA5, count: pageSize))
+        try handle.close()
+
+        // Opening reads only the schema, so it succeeds; the first read of the table fails and leaves the marker.
+        try {
+            let (db, recovered) = try StateDatabase.open(at: path)
+            #expect(recovered == nil)
+            #expect(throws: DatabaseError.self) { try db.history(node: nil) }
+        }()
+        #expect(FileManager.default.fileExists(atPath: StateDatabase.checkMarker(path)))
+
+        // The next open checks the whole file, moves it aside and starts afresh.
+        let (db, recovered) = try StateDatabase.open(at: path)
+        #expect(recovered?.contains("moved aside") == true)
+        #expect(try db.history(node: nil).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: StateDatabase.checkMarker(path)))
+        let aside = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/.cache").filter { $0.hasPrefix("state.db.corrupt-") }
+        #expect(aside.count == 1)
+    }
+
+    @Test func aHealthyDatabaseLeavesNoMarkerAndIsNotRebuilt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/.cache/state.db"
+        try {
+            let (db, _) = try StateDatabase.open(at: path)
+            try db.recordBuild(record("stage/a", key: "k1"))
+        }()
+        // A marker left by an earlier failure: the check passes and the data stays.
+        #expect(FileManager.default.createFile(atPath: StateDatabase.checkMarker(path), contents: Data()))
+        let (db, recovered) = try StateDatabase.open(at: path)
+        #expect(recovered == nil)
+        #expect(try db.currentBuildHeads()["stage/a"]?.key == "k1")
+        #expect(!FileManager.default.fileExists(atPath: StateDatabase.checkMarker(path)))
+    }
 }
