@@ -423,7 +423,7 @@ enum GraphRun {
     }
 
     /// What `cbuild status` does: a tolerant plan of every node, then the
-    /// current builds and each action's last attempt for the table.
+    /// current builds and every node's last attempt for the table.
     static func status(_ shape: GraphShape, root: String) async throws -> Summary {
         let lock = try DirectoryLock.acquire(cacheDirectory: root + "/.cache", mode: .shared, command: "cbuild-bench graph status")
         defer { lock.release() }
@@ -433,10 +433,11 @@ enum GraphRun {
         let engine = Engine(graph: graph, database: database, root: root, digests: digests,
                             keySalt: ["bench=1"], events: NullEventSink())
         let plan = try await engine.plan(graph.allIDs, tolerateInputErrors: true)
-        let current = try database.currentBuilds()
+        let current = try database.currentBuildHeads()
+        let last = try database.lastAttemptHeads()
         var summary = Summary()
         for r in plan.results where r.explanation.kind == .action {
-            _ = try database.lastAttempt(node: r.node.name)
+            _ = last[r.node.name]
             if r.explanation.verdict != .clean || current[r.node.name] == nil { summary.stale += 1 }
         }
         summary.failed = plan.count(.failed) + plan.count(.skipped)
@@ -448,7 +449,7 @@ enum GraphRun {
 extension GraphRun {
     static func componentNames(_ shape: GraphShape) -> [String] {
         ["lock, open state.db, recover abandoned runs", "build the graph (\(shape.nodeCount) nodes, cycle check)",
-         "StateDatabase.currentBuilds() (every node's record)", "digest cache: read all rows",
+         "StateDatabase.currentBuildHeads() (every node's record)", "digest cache: read all rows",
          "stat(2) of the \(shape.fileCount) input files", "digest-cache lookups of the \(shape.fileCount) input files"]
     }
 
@@ -465,7 +466,7 @@ extension GraphRun {
         lap(0)
         _ = try shape.graph()
         lap(1)
-        _ = try database.currentBuilds()
+        _ = try database.currentBuildHeads()
         lap(2)
         let files = shape.actions.flatMap { $0.files.map { root + "/" + GraphShape.file($0) } }
         let cache = DigestCache(database: database)

@@ -53,7 +53,7 @@ struct CleanCommand: AsyncParsableCommand {
                 }
             }
             // Keep files a node outside the selection still uses.
-            let current = try ws.database.currentBuilds()
+            let current = try ws.database.currentBuildHeads()
             let keep = Set(current.filter { !selected.contains($0.key) }.flatMap { $0.value.outputs.map(\.path) })
             let remove = files.subtracting(keep).filter {
                 FileManager.default.fileExists(atPath: ws.root + "/" + $0)

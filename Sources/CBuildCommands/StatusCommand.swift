@@ -30,11 +30,13 @@ struct StatusCommand: AsyncParsableCommand {
             let ids = nodes.isEmpty ? ws.graph.allIDs : try ws.graph.lookup(nodes)
             let plan = try await ws.engine().plan(ids, tolerateInputErrors: true)
             reporter.finish()
-            let current = try ws.database.currentBuilds()
+            // Two queries for the whole table, not one per node.
+            let current = try ws.database.currentBuildHeads()
+            let lastAttempts = try ws.database.lastAttemptHeads()
             var rows: [Row] = []
             for r in plan.results where r.explanation.kind == .action || (!nodes.isEmpty && nodes.contains(r.node.name)) {
                 let cur = current[r.node.name]
-                let last = try ws.database.lastAttempt(node: r.node.name)
+                let last = lastAttempts[r.node.name]
                 var state: String
                 switch r.explanation.verdict {
                 case .clean: state = cur?.state == .fetched && cur?.key == r.key ? "clean (from cache)" : "clean"

@@ -44,14 +44,20 @@ public final class Engine: @unchecked Sendable {
     private var pendingAdoption: [NodeID: DependencyResult]?
     /// Every node's current build, read in one query when a run starts and
     /// kept up to date as builds are recorded (one statement per node made a
-    /// no-op build of a large graph slow).
-    private var currentByNode: [String: NodeBuildRecord]?
+    /// no-op build of a large graph slow). Heads only: the per-input hashes
+    /// are read, one node at a time, when a key differs (`currentInputs`).
+    private var currentByNode: [String: NodeBuildHead]?
     private let currentLock = NSLock()
 
-    private func currentBuild(_ id: NodeID) throws -> NodeBuildRecord? {
+    func currentBuild(_ id: NodeID) throws -> NodeBuildHead? {
         currentLock.lock(); defer { currentLock.unlock() }
-        if currentByNode == nil { currentByNode = try database.currentBuilds() }
+        if currentByNode == nil { currentByNode = try database.currentBuildHeads() }
         return currentByNode?[id.name]
+    }
+
+    /// The inputs recorded with a node's current build, to say which changed.
+    private func currentInputs(_ current: NodeBuildHead) throws -> [NodeInput] {
+        try database.currentBuild(node: current.node)?.inputs ?? []
     }
 
     private func resetCurrentCache() {
@@ -61,7 +67,7 @@ public final class Engine: @unchecked Sendable {
 
     private func setCurrent(_ record: NodeBuildRecord) {
         currentLock.lock(); defer { currentLock.unlock() }
-        currentByNode?[record.node] = record
+        currentByNode?[record.node] = NodeBuildHead(record)
     }
     /// The shared cache, asked before an action runs and given each local build (nil: none).
     public var cache: (any ActionCache)?
@@ -98,7 +104,7 @@ public final class Engine: @unchecked Sendable {
         let order = graph.closure(of: requested)
         let runId = Engine.makeRunId(now())
         var results: [NodeID: NodeResult] = [:]
-        var available: [NodeID: DependencyResult] = [:]
+        var available = Availability(graph: graph, nodes: order)
         /// Dry run: action nodes whose output is unknown until they run.
         var pending = Set<NodeID>()
         var failed = Set<NodeID>()
@@ -106,6 +112,8 @@ public final class Engine: @unchecked Sendable {
         let actionTotal = order.filter { graph[$0]!.rule.kind == .action }.count
         var started = 0
         var stop = false
+        /// Nodes prepared ahead, together with a node before them (Engine+Prepare.swift).
+        var prepared: [NodeID: Result<Prepared, any Error>] = [:]
 
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var running = 0
@@ -136,17 +144,22 @@ public final class Engine: @unchecked Sendable {
                         let pendingDeps = deps.filter { pending.contains($0) }
                         if !pendingDeps.isEmpty {
                             pending.insert(id)
-                            results[id] = try pendingResult(id, def, dependencies: pendingDeps, known: available)
+                            results[id] = try pendingResult(id, def, dependencies: pendingDeps, known: available.results)
                             continue
                         }
                         let depResults = Dictionary(uniqueKeysWithValues: deps.map { ($0, available[$0]!) })
+                        let preparedNode: () -> Result<Prepared, any Error> = { [self] in
+                            prepared.removeValue(forKey: id)
+                                ?? prepareTogether(ReadyNode(id: id, definition: def, dependencies: depResults),
+                                                   available: &available, prepared: &prepared)
+                        }
                         switch def.rule.kind {
                         case .phony:
                             let r = phony(id, depResults)
                             results[id] = Engine.attach(r.0, r.1); available[id] = r.1
                         case .source, .derived:
                             do {
-                                let (res, dep) = try evaluateDerived(id, def, depResults, runId: runId, dryRun: options.dryRun)
+                                let (res, dep) = try evaluateDerived(id, def, preparedNode(), runId: runId, dryRun: options.dryRun)
                                 results[id] = Engine.attach(res, dep); available[id] = dep
                             } catch let error as UserError where error.exitStatus != .nodeFailed && !options.tolerateInputErrors {
                                 // Bad input (a role that points nowhere, a value catalyst
@@ -160,7 +173,7 @@ public final class Engine: @unchecked Sendable {
                         case .action:
                             let decision: ActionDecision
                             do {
-                                decision = try decideAction(id, def, depResults)
+                                decision = try decideAction(id, def, depResults, preparedNode())
                             } catch {
                                 failed.insert(id)
                                 results[id] = failure(id, def, error, emit: !options.dryRun)
@@ -263,12 +276,12 @@ public final class Engine: @unchecked Sendable {
         RuleContext(root: root, node: id, digests: digests, keySalt: keySalt, events: events)
     }
 
-    private func evaluateDerived(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult],
+    private func evaluateDerived(_ id: NodeID, _ def: NodeDefinition, _ prepared: Result<Prepared, any Error>,
                                  runId: String, dryRun: Bool) throws -> (NodeResult, DependencyResult) {
         let start = now()
-        let ev = try def.rule.evaluate(context(id), dependencies: deps)
-        let inputs = ev.inputs + dependencyInputs(def.rule, deps)
-        let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
+        guard case let .derived(ev, inputs, key, outputs, toWrite) = try prepared.get() else {
+            fatalError("\(id) was prepared as an action")
+        }
         let current = try currentBuild(id)
         var reasons: [Reason] = []
         var changed = false
@@ -276,10 +289,10 @@ public final class Engine: @unchecked Sendable {
         if let current {
             if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)); changed = true }
             if current.message != ev.display || current.key != key.description {
-                reasons += InputDiff.reasons(old: current.inputs, new: inputs)
+                reasons += InputDiff.reasons(old: try currentInputs(current), new: inputs)
                 // Only a different output is a change dependents see; new inputs
                 // with the same output are recorded quietly (early cutoff).
-                if current.message != ev.display || Engine.outputDigest(current.outputs) != Engine.outputDigest(outputsOf(ev)) {
+                if current.message != ev.display || Engine.outputDigest(current.outputs) != Engine.outputDigest(outputs) {
                     changed = true
                 } else {
                     quietRecord = true
@@ -291,13 +304,6 @@ public final class Engine: @unchecked Sendable {
         }
         // Files whose bytes on disk differ (moved directory, deleted file) are
         // rewritten without counting as a change of the node's identity.
-        var toWrite: [PendingFile] = []
-        for f in ev.files {
-            let full = root + "/" + f.path
-            if let data = FileManager.default.contents(atPath: full), [UInt8](data) == f.contents { continue }
-            toWrite.append(f)
-        }
-        let outputs = outputsOf(ev)
         if !dryRun {
             for f in toWrite { try Engine.writeAtomically(root + "/" + f.path, f.contents, mode: f.mode) }
             if changed || quietRecord {
@@ -319,7 +325,7 @@ public final class Engine: @unchecked Sendable {
                 DependencyResult(node: id, outputDigest: ev.outputDigest, display: ev.display, outputs: outputs, key: key.description))
     }
 
-    private func outputsOf(_ ev: Evaluation) -> [NodeOutput] {
+    func outputsOf(_ ev: Evaluation) -> [NodeOutput] {
         var outputs = ev.existingOutputs
         for f in ev.files {
             outputs.append(NodeOutput(path: f.path, sha256: ContentHasher.digest(.sha256, f.contents).description,
@@ -328,7 +334,7 @@ public final class Engine: @unchecked Sendable {
         return outputs
     }
 
-    private func dependencyInputs(_ rule: any Rule, _ deps: [NodeID: DependencyResult]) -> [NodeInput] {
+    func dependencyInputs(_ rule: any Rule, _ deps: [NodeID: DependencyResult]) -> [NodeInput] {
         deps.values.map { d in
             let name = rule.inputName(for: d.node)
             return NodeInput(name: name, digest: d.outputDigest, display: d.display,
@@ -344,14 +350,16 @@ public final class Engine: @unchecked Sendable {
         case build(Explanation, NodeKey, [NodeInput])
     }
 
-    private func decideAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult]) throws -> ActionDecision {
+    private func decideAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult],
+                              _ prepared: Result<Prepared, any Error>) throws -> ActionDecision {
         pendingAdoption = deps
         defer { pendingAdoption = nil }
-        let inputs = try def.rule.inputs(context(id), dependencies: deps) + dependencyInputs(def.rule, deps)
-        let key = NodeKey(kind: id.kind, recipe: def.rule.recipe, salt: keySalt, inputs: inputs)
+        guard case let .action(inputs, key, damaged) = try prepared.get() else {
+            fatalError("\(id) was prepared as a derived node")
+        }
         let current = try currentBuild(id)
         if let current, current.key == key.description {
-            if let missing = try firstDamagedOutput(current) {
+            if let missing = try damaged ?? firstDamagedOutput(current.outputs) {
                 // fall through to reuse/build with the reason recorded below
                 return try reuseOrBuild(id, def, key: key, inputs: inputs, current: current,
                                         reasons: [.outputMissing(path: missing)])
@@ -365,7 +373,7 @@ public final class Engine: @unchecked Sendable {
         var reasons: [Reason] = []
         if let current {
             if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)) }
-            reasons += InputDiff.reasons(old: current.inputs, new: inputs)
+            reasons += InputDiff.reasons(old: try currentInputs(current), new: inputs)
             if reasons.isEmpty { reasons.append(.settingsChanged(old: [], new: keySalt)) }
         } else if let last = try database.lastAttempt(node: id.name) {
             if last.state != .succeeded { reasons.append(.previousAttempt(state: last.state.rawValue, message: last.message)) }
@@ -381,9 +389,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func reuseOrBuild(_ id: NodeID, _ def: NodeDefinition, key: NodeKey, inputs: [NodeInput],
-                              current: NodeBuildRecord?, reasons: [Reason]) throws -> ActionDecision {
+                              current: NodeBuildHead?, reasons: [Reason]) throws -> ActionDecision {
         for earlier in try database.goodBuilds(key: key.description) where earlier.recipe == def.rule.recipe {
-            if try firstDamagedOutput(earlier) == nil {
+            if try firstDamagedOutput(earlier.outputs) == nil {
                 let expl = Explanation(node: id, kind: .action, verdict: .reuse,
                                        reasons: reasons + [.reusesEarlierBuild(id: earlier.id ?? 0, node: earlier.node,
                                                                                at: earlier.startedAt.timeIntervalSince1970)],
@@ -433,8 +441,8 @@ public final class Engine: @unchecked Sendable {
 
     /// The first recorded output that is missing or whose content no longer
     /// matches (checked through the digest cache: cheap when unchanged).
-    private func firstDamagedOutput(_ record: NodeBuildRecord) throws -> String? {
-        for o in record.outputs {
+    func firstDamagedOutput(_ outputs: [NodeOutput]) throws -> String? {
+        for o in outputs {
             // A missing file fails the digest's stat: no separate existence check.
             guard let d = try? digests.digest(of: root + "/" + o.path), d.description == o.sha256 else { return o.path }
         }

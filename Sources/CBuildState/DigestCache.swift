@@ -33,17 +33,32 @@ public final class DigestCache: @unchecked Sendable {
 
     private let database: StateDatabase
     private let concurrency: Int
-    private let lock = NSLock()
-    /// Entries known for this run: loaded from the database or just computed.
-    private var known: [String: FileDigestRecord] = [:]
+    /// Guards `known`, `loadedAll` and `pending`; lookups only read.
+    private let lock = ReadWriteLock()
+    /// Held while the stored entries are read (`loadAll`).
+    private let loadLock = NSLock()
+    /// Entries known for this run: loaded from the database or just computed,
+    /// with the digest already parsed (a hit costs a stat and one locked
+    /// dictionary read, nothing more).
+    private var known: [String: Entry] = [:]
     /// Whether every stored entry has been read into `known`.
     private var loadedAll = false
     private var pending: [String: FileDigestRecord] = [:]
     /// Lookup outcomes since this cache was created.
-    private struct Counters { var hits = 0, misses = 0, racy = 0 }
-    private var counters = Counters()
+    private let hitCount = LookupCounter(), missCount = LookupCounter(), racyCount = LookupCounter()
 
     private let racyMargin: Int64
+
+    /// What a lookup compares: the stat data the digest was taken with.
+    private struct Entry {
+        var device: Int64, inode: Int64, size: Int64, mtimeNs: Int64, ctimeNs: Int64, hashedAtNs: Int64
+        var digest: Digest
+
+        func matches(_ st: FileStat) -> Bool {
+            device == Int64(bitPattern: st.device) && inode == Int64(bitPattern: st.inode)
+                && size == st.size && mtimeNs == st.mtimeNs && ctimeNs == st.ctimeNs
+        }
+    }
 
     /// `racyMarginNs` is for tests that need a file to stay racy for longer.
     public init(database: StateDatabase, concurrency: Int = ParallelHasher.defaultConcurrency,
@@ -53,11 +68,11 @@ public final class DigestCache: @unchecked Sendable {
         self.racyMargin = racyMarginNs
     }
 
-    public var hits: Int { lock.lock(); defer { lock.unlock() }; return counters.hits }
-    public var misses: Int { lock.lock(); defer { lock.unlock() }; return counters.misses }
-    public var racyRehashes: Int { lock.lock(); defer { lock.unlock() }; return counters.racy }
+    public var hits: Int { hitCount.count }
+    public var misses: Int { missCount.count }
+    public var racyRehashes: Int { racyCount.count }
     /// Entries computed since the last flush.
-    public var pendingCount: Int { lock.lock(); defer { lock.unlock() }; return pending.count }
+    public var pendingCount: Int { lock.read { pending.count } }
 
     /// The SHA-256 of the file at `path` (symlinks followed; a relative path
     /// is taken from the current directory). Throws `BasicsError.io` naming the path.
@@ -87,11 +102,9 @@ public final class DigestCache: @unchecked Sendable {
 
     /// Writes the entries computed since the last flush in one transaction.
     public func flush() throws {
-        lock.lock()
-        let batch = Array(pending.values)
-        lock.unlock()
+        let batch = lock.read { Array(pending.values) }
         guard !batch.isEmpty else { return }
-        try database.writer.write { db in
+        try database.write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO file_digest (path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -100,26 +113,24 @@ public final class DigestCache: @unchecked Sendable {
                 try insert.execute(arguments: [r.path, r.device, r.inode, r.size, r.mtimeNs, r.ctimeNs, r.sha256, r.hashedAtNs])
             }
         }
-        lock.lock()
-        for record in batch where pending[record.path] == record { pending[record.path] = nil }
-        lock.unlock()
+        lock.write {
+            for record in batch where pending[record.path] == record { pending[record.path] = nil }
+        }
     }
 
     // MARK: - Lookup
 
     private func lookup(_ path: String) throws -> Digest {
         let before = try FileStat.of(path, followSymlinks: true)
-        lock.lock()
-        let entry = known[path]
-        lock.unlock()
-        if let entry, Self.matches(entry, before) {
-            if entry.mtimeNs < entry.hashedAtNs - racyMargin, let digest = Digest(tagged: entry.sha256) {
-                count(\.hits)
-                return digest
+        let entry = lock.read { known[path] }
+        if let entry, entry.matches(before) {
+            if entry.mtimeNs < entry.hashedAtNs - racyMargin {
+                hitCount.increment()
+                return entry.digest
             }
-            count(\.racy)
+            racyCount.increment()
         } else {
-            count(\.misses)
+            missCount.increment()
         }
         return try hash(path, stat: before)
     }
@@ -138,10 +149,11 @@ public final class DigestCache: @unchecked Sendable {
                     path: path, device: Int64(bitPattern: after.device), inode: Int64(bitPattern: after.inode),
                     size: after.size, mtimeNs: after.mtimeNs, ctimeNs: after.ctimeNs,
                     sha256: digest.description, hashedAtNs: hashedAt)
-                lock.lock()
-                known[path] = record
-                pending[path] = record
-                lock.unlock()
+                lock.write {
+                    known[path] = Entry(device: record.device, inode: record.inode, size: record.size, mtimeNs: record.mtimeNs,
+                                        ctimeNs: record.ctimeNs, hashedAtNs: hashedAt, digest: digest)
+                    pending[path] = record
+                }
                 return digest
             }
             // Changed under us: read again, and give up remembering it after a few tries.
@@ -151,39 +163,68 @@ public final class DigestCache: @unchecked Sendable {
         }
     }
 
-    private static func matches(_ entry: FileDigestRecord, _ st: FileStat) -> Bool {
-        entry.device == Int64(bitPattern: st.device) && entry.inode == Int64(bitPattern: st.inode)
-            && entry.size == st.size && entry.mtimeNs == st.mtimeNs && entry.ctimeNs == st.ctimeNs
-    }
-
-    /// Reads every stored entry into `known`, once.
+    /// Reads every stored entry into `known`, once. Other threads wait for
+    /// it rather than miss (and re-hash) while it is being read.
     private func loadAll() throws {
-        lock.lock()
-        let needAll = !loadedAll
-        loadedAll = true
-        lock.unlock()
+        if lock.read({ loadedAll }) { return }
+        loadLock.lock()
+        defer { loadLock.unlock() }
         // One query for the whole table on first use: a command looks up
         // hundreds to thousands of files, and one statement costs far less
         // than one per file.
-        if needAll {
-            var found: [FileDigestRecord] = []
-            try database.writer.read { db in
+        // Rows whose digest does not parse are left out: a miss re-hashes the file.
+        if !lock.read({ loadedAll }) {
+            var found: [String: Entry] = [:]
+            try database.read { db in
+                found.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM file_digest") ?? 0)
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns FROM file_digest
                     """)
                 while let row = try rows.next() {
-                    found.append(FileDigestRecord(path: row[0], device: row[1], inode: row[2], size: row[3],
-                                                  mtimeNs: row[4], ctimeNs: row[5], sha256: row[6], hashedAtNs: row[7]))
+                    guard let digest = Self.parseSHA256(row[6]) else { continue }
+                    found[row[0]] = Entry(device: row[1], inode: row[2], size: row[3], mtimeNs: row[4], ctimeNs: row[5],
+                                          hashedAtNs: row[7], digest: digest)
                 }
             }
-            lock.lock()
-            for record in found where known[record.path] == nil { known[record.path] = record }
-            lock.unlock()
+            lock.write {
+                if known.isEmpty {
+                    known = found
+                } else {
+                    known.merge(found) { mine, _ in mine }
+                }
+                loadedAll = true
+            }
         }
     }
 
-    private func count(_ counter: WritableKeyPath<Counters, Int>) {
-        lock.lock(); counters[keyPath: counter] += 1; lock.unlock()
+    /// Parses the stored `sha256:<64 hex>` straight from its UTF-8 bytes
+    /// (`Digest(tagged:)` makes three intermediate copies).
+    static func parseSHA256(_ tagged: String) -> Digest? {
+        var text = tagged
+        return text.withUTF8 { utf8 -> Digest? in
+            let prefix = 7   // "sha256:"
+            guard utf8.count == prefix + 64, utf8.starts(with: "sha256:".utf8) else { return nil }
+            var valid = true
+            let bytes = [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
+                for i in 0..<32 {
+                    guard let hi = nibble(utf8[prefix + 2 * i]), let lo = nibble(utf8[prefix + 2 * i + 1]) else {
+                        valid = false; count = i; return
+                    }
+                    buffer[i] = hi << 4 | lo
+                }
+                count = 32
+            }
+            return valid ? Digest(algorithm: .sha256, bytes: bytes) : nil
+        }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+        default: return nil
+        }
     }
 
     private static func absolute(_ path: String) -> String {

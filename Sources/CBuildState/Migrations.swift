@@ -70,6 +70,14 @@ enum Migrations {
                 );
                 """)
         }
+        m.registerMigration("v2") { db in
+            // Recovering abandoned runs looks for `running` rows when every
+            // locked command starts; without an index that read the whole
+            // build history. Partial: only unfinished attempts are in it.
+            try db.execute(sql: """
+                CREATE INDEX node_build_running ON node_build(state) WHERE state = 'running';
+                """)
+        }
         return m
     }
 }

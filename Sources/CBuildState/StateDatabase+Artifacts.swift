@@ -8,7 +8,7 @@ extension StateDatabase {
     /// Records a verified artifact (replacing an earlier record of the same
     /// path) and, when given, the role move it caused — in one transaction.
     public func recordArtifact(_ artifact: ArtifactRecord?, roleMove: RoleMoveRecord?) throws {
-        try writer.write { db in
+        try write { db in
             if let artifact { try artifact.insert(db, onConflict: .replace) }
             if var move = roleMove { try move.insert(db) }
         }
@@ -21,12 +21,12 @@ extension StateDatabase {
 
     /// The record of the artifact at `path` (relative to the build directory).
     public func artifact(path: String) throws -> ArtifactRecord? {
-        try writer.read { db in try ArtifactRecord.fetchOne(db, key: path) }
+        try read { db in try ArtifactRecord.fetchOne(db, key: path) }
     }
 
     /// Every recorded artifact of a kind ("snapshot", "seed") and name, by path.
     public func artifacts(kind: String, name: String) throws -> [ArtifactRecord] {
-        try writer.read { db in
+        try read { db in
             try ArtifactRecord
                 .filter(Column("kind") == kind && Column("name") == name)
                 .order(Column("path"))
@@ -37,14 +37,14 @@ extension StateDatabase {
     /// Forgets the records of removed files (prune, a file that failed re-verification).
     public func deleteArtifacts(paths: [String]) throws {
         guard !paths.isEmpty else { return }
-        try writer.write { db in
+        try write { db in
             for path in paths { _ = try ArtifactRecord.deleteOne(db, key: path) }
         }
     }
 
     /// Role moves of a kind and name, newest first; all roles when `role` is nil.
     public func roleHistory(kind: String, name: String, role: String? = nil) throws -> [RoleMoveRecord] {
-        try writer.read { db in
+        try read { db in
             var request = RoleMoveRecord.filter(Column("kind") == kind && Column("name") == name)
             if let role { request = request.filter(Column("role") == role) }
             return try request.order(Column("id").desc).fetchAll(db)

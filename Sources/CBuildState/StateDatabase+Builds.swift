@@ -10,7 +10,7 @@ extension StateDatabase {
         var r = record
         r.state = .running
         r.outputs = []
-        try writer.write { db in try r.insert(db) }
+        try write { db in try r.insert(db) }
         return r.id!
     }
 
@@ -18,7 +18,7 @@ extension StateDatabase {
     /// attempt also becomes the node's current build, in the same transaction.
     public func finishBuild(id: Int64, state: NodeBuildRecord.State, outputs: [NodeBuildRecord.Output],
                             endedAt: Date, message: String? = nil) throws {
-        try writer.write { db in
+        try write { db in
             guard var r = try NodeBuildRecord.fetchOne(db, key: id) else { return }
             r.state = state
             r.outputs = state.isGood ? outputs : []
@@ -37,7 +37,7 @@ extension StateDatabase {
     @discardableResult
     public func recordBuild(_ record: NodeBuildRecord) throws -> Int64 {
         precondition(record.state.isGood)
-        return try writer.write { db in
+        return try write { db in
             var r = record
             try r.insert(db)
             try db.execute(sql: "INSERT OR REPLACE INTO node_current(node, build_id) VALUES (?, ?)",
@@ -48,7 +48,7 @@ extension StateDatabase {
 
     /// Makes an earlier good build current again (rollback, promotion, reuse).
     public func setCurrent(node: String, buildId: Int64) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO node_current(node, build_id) VALUES (?, ?)",
                            arguments: [node, buildId])
         }
@@ -56,7 +56,7 @@ extension StateDatabase {
 
     /// The build whose outputs are current for `node`.
     public func currentBuild(node: String) throws -> NodeBuildRecord? {
-        try writer.read { db in
+        try read { db in
             try NodeBuildRecord.fetchOne(db, sql: """
                 SELECT node_build.* FROM node_current JOIN node_build ON node_build.id = node_current.build_id
                 WHERE node_current.node = ?
@@ -66,7 +66,7 @@ extension StateDatabase {
 
     /// Every current build, keyed by node.
     public func currentBuilds() throws -> [String: NodeBuildRecord] {
-        try writer.read { db in
+        try read { db in
             let rows = try NodeBuildRecord.fetchAll(db, sql: """
                 SELECT node_build.* FROM node_current JOIN node_build ON node_build.id = node_current.build_id
                 """)
@@ -74,10 +74,52 @@ extension StateDatabase {
         }
     }
 
+    /// Every current build without its per-input hashes, keyed by node: all
+    /// a no-op decision needs (see `NodeBuildHead`).
+    public func currentBuildHeads() throws -> [String: NodeBuildHead] {
+        try heads(from: "node_current JOIN node_build ON node_build.id = node_current.build_id")
+    }
+
+    /// The newest attempt of every node that has one, whatever its state,
+    /// without per-input hashes: one query for `status`'s whole table.
+    public func lastAttemptHeads() throws -> [String: NodeBuildHead] {
+        try heads(from: "(SELECT MAX(id) AS last FROM node_build GROUP BY node) JOIN node_build ON node_build.id = last")
+    }
+
+    /// Heads of the `node_build` rows `from` selects. SQLite unpacks the
+    /// outputs (`json_each`): one row per output, in list order, and one
+    /// row with NULLs for a build without outputs. Decoding the JSON in
+    /// Swift cost as much as the rest of the query.
+    private func heads(from source: String) throws -> [String: NodeBuildHead] {
+        try read { db in
+            var out: [String: NodeBuildHead] = [:]
+            var building: NodeBuildHead?
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT \(NodeBuildHead.columns),
+                       json_extract(o.value, '$.path'), json_extract(o.value, '$.sha256'), json_extract(o.value, '$.size')
+                FROM \(source) LEFT JOIN json_each(node_build.outputs) AS o
+                ORDER BY node_build.id, o.key
+                """)
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                if building?.id != id {
+                    if let done = building, out[done.node] == nil { out[done.node] = done }
+                    building = try NodeBuildHead(row: row)
+                }
+                if let path: String = row[NodeBuildHead.columnCount] {
+                    building!.outputs.append(NodeBuildRecord.Output(path: path, sha256: row[NodeBuildHead.columnCount + 1],
+                                                                    size: row[NodeBuildHead.columnCount + 2]))
+                }
+            }
+            if let done = building, out[done.node] == nil { out[done.node] = done }
+            return out
+        }
+    }
+
     /// Good builds with this key on any node (a fleet variant and its plain
     /// target share keys), newest first.
     public func goodBuilds(key: String) throws -> [NodeBuildRecord] {
-        try writer.read { db in
+        try read { db in
             try NodeBuildRecord.fetchAll(db, sql: """
                 SELECT * FROM node_build WHERE key = ? AND state IN ('succeeded','reused','fetched')
                 ORDER BY id DESC
@@ -87,7 +129,7 @@ extension StateDatabase {
 
     /// The newest attempt of a node, whatever its state.
     public func lastAttempt(node: String) throws -> NodeBuildRecord? {
-        try writer.read { db in
+        try read { db in
             try NodeBuildRecord.filter(NodeBuildRecord.Columns.node == node)
                 .order(NodeBuildRecord.Columns.id.desc).fetchOne(db)
         }
@@ -95,7 +137,7 @@ extension StateDatabase {
 
     /// Attempts, newest first; all nodes when `node` is nil.
     public func history(node: String?, limit: Int = 50) throws -> [NodeBuildRecord] {
-        try writer.read { db in
+        try read { db in
             var q = NodeBuildRecord.all()
             if let node { q = q.filter(NodeBuildRecord.Columns.node == node) }
             return try q.order(NodeBuildRecord.Columns.id.desc).limit(limit).fetchAll(db)
@@ -106,8 +148,9 @@ extension StateDatabase {
     /// become `interrupted`. Call only while holding the exclusive lock.
     @discardableResult
     public func recoverAbandonedBuilds(now: Date) throws -> [NodeBuildRecord] {
-        try writer.write { db in
-            let rows = try NodeBuildRecord.filter(NodeBuildRecord.Columns.state == NodeBuildRecord.State.running.rawValue).fetchAll(db)
+        try write { db in
+            // A literal, not a bound value, so the partial index of migration v2 serves it.
+            let rows = try NodeBuildRecord.fetchAll(db, sql: "SELECT * FROM node_build WHERE state = 'running'")
             for var r in rows {
                 r.state = .interrupted
                 r.endedAt = now
@@ -120,7 +163,7 @@ extension StateDatabase {
 
     /// Forgets nodes: their current pointers and their build rows.
     public func forget(nodes: [String]) throws {
-        try writer.write { db in
+        try write { db in
             for n in nodes {
                 try db.execute(sql: "DELETE FROM node_current WHERE node = ?", arguments: [n])
                 try db.execute(sql: "DELETE FROM node_build WHERE node = ?", arguments: [n])
@@ -131,15 +174,15 @@ extension StateDatabase {
     /// Whether any other node's build row references the given output path
     /// (so `clean` keeps files shared by a variant node).
     public func currentNodesUsing(path: String) throws -> [String] {
-        try currentBuilds().values.filter { $0.outputs.contains { $0.path == path } }.map(\.node).sorted()
+        try currentBuildHeads().values.filter { $0.outputs.contains { $0.path == path } }.map(\.node).sorted()
     }
 
     public func meta(_ key: String) throws -> String? {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
     public func setMeta(_ key: String, _ value: String) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
         }
     }

@@ -7,7 +7,7 @@ import GRDB
 /// single transaction. The database is a cache of facts that can be
 /// re-derived: a missing or corrupt file is moved aside and rebuilt.
 ///
-/// Schema (version 1, see `Migrations.swift`):
+/// Schema (versions 1–2, see `Migrations.swift`):
 /// - `node_build`: one row per attempt to bring a node up to date (built,
 ///   reused, failed, interrupted), with its key, per-input hashes (JSON),
 ///   output hashes (JSON), times, duration and log path.
@@ -23,40 +23,80 @@ public final class StateDatabase: Sendable {
     public let path: String?
 
     /// Opens (creating if needed) the database at `path`. A file that is not
-    /// a valid database or fails its integrity check is renamed to
-    /// `state.db.corrupt-<time>` and a fresh one is created; `recovered`
-    /// then says why, for the one warning line the CLI prints.
+    /// a valid database is renamed to `state.db.corrupt-<time>` and a fresh
+    /// one is created; `recovered` then says why, for the one warning line
+    /// the CLI prints.
+    ///
+    /// The whole file is checked (`PRAGMA quick_check`, which reads every
+    /// page) only when a statement of an earlier command failed with
+    /// `SQLITE_CORRUPT` or `SQLITE_NOTADB` and left the marker
+    /// `state.db-check` (see `checked`): on every open it cost a no-op build
+    /// more than the rest of opening, and grew with the build history. A
+    /// file that is no database at all fails while opening, without it.
     public static func open(at path: String) throws -> (StateDatabase, recovered: String?) {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
+        let marker = checkMarker(path)
         do {
-            let db = try StateDatabase(path: path)
+            let db = try StateDatabase(path: path, check: FileManager.default.fileExists(atPath: marker))
+            try? FileManager.default.removeItem(atPath: marker)
             return (db, nil)
         } catch {
             let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
             }
-            let db = try StateDatabase(path: path)
+            let db = try StateDatabase(path: path, check: false)
+            try? FileManager.default.removeItem(atPath: marker)
             return (db, "state database \(path) was unreadable (\(error)); moved aside to \(aside) and rebuilt from the files")
         }
     }
 
-    private init(path: String) throws {
+    /// The file whose presence makes the next open check the whole database.
+    static func checkMarker(_ path: String) -> String { path + "-check" }
+
+    private init(path: String, check: Bool) throws {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // A file that is not a database fails here (SQLITE_NOTADB), or in
+        // the migrator, which reads the schema.
         let pool = try DatabasePool(path: path, configuration: config)
-        // A file that opens but is not a database fails here.
-        try pool.read { db in
-            let result = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
-            if result != "ok" { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: result) }
+        if check {
+            try pool.read { db in
+                let result = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
+                if result != "ok" { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: result) }
+            }
         }
         try Migrations.migrator.migrate(pool)
         self.writer = pool
         self.path = path
+    }
+
+    /// Runs a read, noting corruption for the next open (see `checked`).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try checked { try writer.read(body) }
+    }
+
+    /// Runs a write transaction, noting corruption for the next open.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try checked { try writer.write(body) }
+    }
+
+    /// Every statement goes through here: one failing with `SQLITE_CORRUPT`
+    /// or `SQLITE_NOTADB` leaves the marker, so the next command's open
+    /// checks the whole file and rebuilds it (with the one warning) when
+    /// the check fails. This command fails with the error.
+    private func checked<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError
+                    where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            if let path { _ = FileManager.default.createFile(atPath: Self.checkMarker(path), contents: Data()) }
+            throw error
+        }
     }
 
     /// An in-memory database for unit tests.

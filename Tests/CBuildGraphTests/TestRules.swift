@@ -81,3 +81,22 @@ struct GroupRule: Rule {
     var recipeVersion: Int { 1 }
     var kind: RuleKind { .phony }
 }
+
+/// An action whose own input is one file's digest (through the engine's
+/// digest cache), like a rule that hashes a config file; runs are counted.
+struct HashedFileActionRule: Rule {
+    let counter: RunCounter
+    let file: String
+    var recipeName: String { "test-hashed-file" }
+    var recipeVersion: Int { 1 }
+    var kind: RuleKind { .action }
+    func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
+        [NodeInput(name: file, digest: try context.digests.digest(of: context.path(file)).description)]
+    }
+    func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String] {
+        counter.record(context.rule.node.name)
+        let rel = "out/\(context.rule.node.name.replacingOccurrences(of: "/", with: "_")).txt"
+        try Engine.writeAtomically(context.rule.path(rel), Array("\(key)\n".utf8), mode: 0o644)
+        return [rel]
+    }
+}
