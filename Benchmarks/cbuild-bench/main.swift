@@ -14,6 +14,10 @@ let usage = """
           no-op build and status on a synthetic graph vs ninja and make
       cache [--size-mb N] [--repeat N]
           remote-cache upload and download throughput vs curl on loopback nginx WebDAV
+      cache-hit [--size-mb N] [--repeat N]
+          a cache hit for a big stage (default 1024 MiB) through cbuild and the
+          catalyst simulator vs local reuse, curl + sha256sum and cp
+          (needs cbuild and catalyst-sim beside it and 4 × N MiB free in $TMPDIR)
       images [WORKDIR]
           raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
           (tar + mkfs.ext4 -d + qemu-img)
@@ -30,6 +34,8 @@ do {
         try await GraphBenchmark(arguments: arguments).run()
     case "cache":
         try CacheBenchmark(arguments: arguments).run()
+    case "cache-hit":
+        try CacheHitBenchmark(arguments: arguments).run()
     case "images":
         await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":

@@ -101,7 +101,7 @@ struct CommandLineOptions: Sendable {
         }
         s += "\nSimulator knobs (environment): CATALYST_SIM_FLAVOR=3|4, CATALYST_SIM_FAIL=<glob>,\n"
         s += "CATALYST_SIM_SLEEP=<seconds>, CATALYST_SIM_NONREPRODUCIBLE=1, CATALYST_SIM_RUNS_FILE=<path>,\n"
-        s += "CATALYST_SIM_PARSE_ONLY=1, SOURCE_DATE_EPOCH=<seconds>.\n"
+        s += "CATALYST_SIM_PARSE_ONLY=1, CATALYST_SIM_PAYLOAD_MB=<n>, SOURCE_DATE_EPOCH=<seconds>.\n"
         return s
     }
 

@@ -12,6 +12,12 @@ import Foundation
 ///   per invocation that gets as far as reading its spec.
 /// - `CATALYST_SIM_PARSE_ONLY=1`: parse the `-f` spec, print it as JSON, exit
 ///   (no catalyst.conf needed) — for testing a spec renderer against the parser.
+/// - `CATALYST_SIM_PAYLOAD_MB=<n>`: put n MiB of incompressible bytes
+///   (SplitMix64 seeded with the build name: the same build gives the same
+///   bytes) into the stage as `usr/share/catalyst-sim/payload.bin`, for
+///   benchmarks that need a stage of a real size. A `.tar.xz` stage is then
+///   stored in xz's container without compression (`StoredXZWriter`), so a
+///   1 GiB stage takes seconds, not the minutes xz would spend on it.
 /// - `SOURCE_DATE_EPOCH`: mtime of every file in the stage tarball (default 0).
 struct SimKnobs: Sendable {
     var failGlob: String?
@@ -20,6 +26,7 @@ struct SimKnobs: Sendable {
     var runsFile: String?
     var parseOnly: Bool
     var sourceDateEpoch: Int
+    var payloadMiB: Int
 
     init(environment env: [String: String]) {
         let fail = env["CATALYST_SIM_FAIL"] ?? ""
@@ -30,6 +37,7 @@ struct SimKnobs: Sendable {
         runsFile = runs.isEmpty ? nil : runs
         parseOnly = SimKnobs.isOn(env["CATALYST_SIM_PARSE_ONLY"])
         sourceDateEpoch = Int(env["SOURCE_DATE_EPOCH"] ?? "") ?? 0
+        payloadMiB = max(0, Int(env["CATALYST_SIM_PAYLOAD_MB"] ?? "") ?? 0)
     }
 
     private static func isOn(_ v: String?) -> Bool {

@@ -22,6 +22,56 @@ enum StageCapture {
         return true
     }
 
+    /// Packs `root` like `tarball` and stores it in an .xz container
+    /// without compressing (`StoredXZWriter`): for stages made big by the
+    /// payload knob, which xz would spend minutes on. tar writes to a pipe;
+    /// its messages go to the simulator's stderr.
+    static func storedXZTarball(root: String, file: String, epoch: Int) throws -> Bool {
+        let tar = Process()
+        guard let exe = Executables.find("tar") else {
+            throw SimFailure.python(PythonException("FileNotFoundError", "tar not found in PATH"))
+        }
+        tar.executableURL = URL(fileURLWithPath: exe)
+        tar.arguments = ["--sort=name", "--format=gnu", "--mtime=@\(epoch)", "--owner=root:0", "--group=root:0",
+                         "-C", root, "-cf", "-", "."]
+        var env = ProcessInfo.processInfo.environment
+        env["TAR_OPTIONS"] = nil
+        env["LC_ALL"] = "C"
+        tar.environment = env
+        let pipe = Pipe()
+        tar.standardOutput = pipe
+        tar.standardError = FileHandle.standardError
+        tar.standardInput = FileHandle.nullDevice
+        try tar.run()
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            tar.terminate()
+            tar.waitUntilExit()
+            throw SimFailure.python(PythonException("OSError", "[Errno \(errno)] \(String(cString: strerror(errno))): '\(file)'"))
+        }
+        defer { close(fd) }
+        var writer = try StoredXZWriter(fd: fd, path: file)
+        let input = pipe.fileHandleForReading.fileDescriptor
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var ended = false
+        while !ended {
+            // Fill the whole buffer (pipes deliver 64 KiB at a time) so chunks are full.
+            var filled = 0
+            while filled < buffer.count {
+                let n = read(input, buffer.baseAddress! + filled, buffer.count - filled)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { ended = true; break }
+                filled += n
+            }
+            if filled > 0 { try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])) }
+        }
+        tar.waitUntilExit()
+        guard tar.terminationReason == .exit, tar.terminationStatus == 0 else { return false }
+        try writer.finish()
+        return true
+    }
+
     /// `<tarball>.CONTENTS.gz`: the `tar -tv` listing, gzipped.
     static func contents(tarball: String) throws {
         let list = try ToolRunner.run(["tar", "--xattrs", "-tvf", tarball])

@@ -506,7 +506,14 @@ final class StageRunner {
             CatalystLog.writeAll("catalyst-sim: compression_mode squashfs is not simulated\n", to: 2)
             ok = false
         } else {
-            ok = try StageCapture.tarball(root: t.stagePath, file: file, mode: mode, epoch: knobs.sourceDateEpoch)
+            if knobs.payloadMiB > 0 {
+                try StagePayload.write(root: t.stagePath, mib: knobs.payloadMiB, seed: t.buildName)
+            }
+            if knobs.payloadMiB > 0, ext == "tar.xz" {
+                ok = try StageCapture.storedXZTarball(root: t.stagePath, file: file, epoch: knobs.sourceDateEpoch)
+            } else {
+                ok = try StageCapture.tarball(root: t.stagePath, file: file, mode: mode, epoch: knobs.sourceDateEpoch)
+            }
         }
         guard ok else {
             log.warning("Couldn't create stage tarball: \(file)")

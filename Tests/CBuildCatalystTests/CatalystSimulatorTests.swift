@@ -148,6 +148,39 @@ struct CatalystSimulatorTests {
         #expect(try coreutilsHash("sha256sum", tarball) != first[0])
     }
 
+    @Test("the payload knob adds n MiB of incompressible, reproducible bytes in a .tar.xz that xz and tar accept")
+    func payload() throws {
+        let f = try prepared(4)
+        defer { f.remove() }
+        let spec = try f.writeSpec(f.stage4Spec())
+        let tarball = f.outputPath()
+        let knob = ["CATALYST_SIM_PAYLOAD_MB": "3"]
+        let run = try f.run(spec: spec, environment: knob)
+        #expect(run.status == 0, "\(run.output)")
+        _ = try tool(["xz", "-t", tarball])
+        let extracted = f.root + "/extracted"
+        try FileManager.default.createDirectory(atPath: extracted, withIntermediateDirectories: true)
+        _ = try tool(["tar", "-xJf", tarball, "-C", extracted])
+        let payload = extracted + "/usr/share/catalyst-sim/payload.bin"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: payload)[.size] as? Int)
+        #expect(size == 3 << 20)
+        #expect(try CatalystSimFixture.readMember(tarball, "./etc/os-release").contains("SIMULATED"))
+        // Stored, not compressed: the tarball is the payload plus a little;
+        // and the payload really is incompressible.
+        let stored = try #require(try FileManager.default.attributesOfItem(atPath: tarball)[.size] as? Int)
+        #expect(stored > size && stored < size + (1 << 20), "\(stored) bytes")
+        let gzipped = try tool(["sh", "-c", "gzip -1 -c '\(payload)' | wc -c"])
+        #expect((Int(gzipped.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > size)
+        #expect(try tool(["zcat", tarball + ".CONTENTS.gz"]).contains("./usr/share/catalyst-sim/payload.bin"))
+        #expect(try String(contentsOfFile: tarball + ".sha256", encoding: .utf8).contains(try coreutilsHash("sha256sum", tarball)))
+
+        let first = try coreutilsHash("sha256sum", tarball)
+        #expect(try f.run(spec: spec, environment: knob).status == 0)
+        #expect(try coreutilsHash("sha256sum", tarball) == first, "the same build gives the same bytes")
+        #expect(try f.run(spec: spec).status == 0)
+        #expect(!(try CatalystSimFixture.listMembers(tarball)).contains("./usr/share/catalyst-sim/payload.bin"))
+    }
+
     // MARK: finding inputs
 
     @Test("a missing snapshot fails the build (exit 2) where catalyst looks for it", arguments: [3, 4])
