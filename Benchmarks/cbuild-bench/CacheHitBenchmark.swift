@@ -120,8 +120,8 @@ struct CacheHitBenchmark {
         func cores(_ t: Bench.Timing<Void>?) -> String { Bench.format(t!.coresBusy, 2) }
         Bench.printTable(["path", "seconds", "MiB/s", "cores busy"], [
             ["cache hit: cbuild in a fresh directory", s(hit), rate(hit), cores(hit)],
-            ["next cbuild there (no-op, re-reads the stage)", s(noOp), "", cores(noOp)],
-            ["the one after (no-op, digests cached)", s(noOpAgain), "", cores(noOpAgain)],
+            ["next cbuild there (no-op)", s(noOp), "", cores(noOp)],
+            ["the one after (no-op)", s(noOpAgain), "", cores(noOpAgain)],
             ["local reuse: cbuild makes the earlier build current", s(reuse), "", cores(reuse)],
             ["baseline: curl -o + sha256sum of the blob", s(curlSum), rate(curlSum), cores(curlSum)],
             ["baseline: curl -o + openssl dgst -sha256", s(curlOpenSSL), rate(curlOpenSSL), cores(curlOpenSSL)],

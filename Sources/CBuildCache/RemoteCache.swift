@@ -170,6 +170,13 @@ public final class RemoteCache: ActionCache, @unchecked Sendable {
                         self.events.emit(.downloadProgress(url: url, bytes: bytes, totalBytes: output.size))
                     }
                 }
+                // Dated to its build, as tar restores a file's time: the
+                // file is that build's output, and a time well in the past
+                // lets the digest cache trust the digest taken on the way in.
+                let built = build.builtAt.timeIntervalSince1970
+                let stamp = timespec(tv_sec: Int(built), tv_nsec: Int((built - built.rounded(.down)) * 1e9))
+                let times = [stamp, stamp]
+                _ = futimens(fd, times)
                 Glibc.close(fd)
             } catch {
                 Glibc.close(fd)

@@ -82,6 +82,11 @@ extension Engine {
                                      outputs: hit.outputs, state: .fetched, startedAt: start, endedAt: end,
                                      duration: end.timeIntervalSince(start))
         try database.recordBuild(record)
+        // Every byte was hashed on the way in and checked against the
+        // signed record: no need to read the files again next time.
+        for o in hit.outputs {
+            if let d = Digest(tagged: o.sha256) { digests.remember(d, of: root + "/" + o.path) }
+        }
         try def.rule.activate(context(id), outputs: hit.outputs)
         let seconds = end.timeIntervalSince(start)
         return (NodeResult(node: id, outcome: .fetched, explanation: explanation, seconds: seconds,

@@ -163,6 +163,14 @@ public struct RunContext: Sendable {
 /// implements it; tests may use `DirectFileDigester`.
 public protocol FileDigesting: Sendable {
     func digest(of path: String) throws -> Digest
+    /// Tells the digester a file's content digest learnt another way (a
+    /// cache download hashed while it arrived), so the next command need
+    /// not read it again. Ignoring it is always correct.
+    func remember(_ digest: Digest, of path: String)
+}
+
+extension FileDigesting {
+    public func remember(_ digest: Digest, of path: String) {}
 }
 
 /// Hashes every time; no cache.

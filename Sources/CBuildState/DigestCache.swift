@@ -100,6 +100,26 @@ public final class DigestCache: @unchecked Sendable {
         return absolute.map { byPath[$0]! }
     }
 
+    /// Records a digest computed elsewhere (a download hashed as it
+    /// arrived) for the file as it is now. The racy-git rule applies as to
+    /// any entry: it is trusted only while the file's mtime is older than
+    /// this moment by more than the margin, so a file written just now is
+    /// hashed once more next time (the cache installer dates its files to
+    /// their build time, which keeps them out of that window).
+    public func remember(_ digest: Digest, of path: String) {
+        guard digest.algorithm == .sha256, let st = try? FileStat.of(Self.absolute(path), followSymlinks: true) else { return }
+        let absolute = Self.absolute(path)
+        let hashedAt = Self.nowNs()
+        let record = FileDigestRecord(
+            path: absolute, device: Int64(bitPattern: st.device), inode: Int64(bitPattern: st.inode),
+            size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, sha256: digest.description, hashedAtNs: hashedAt)
+        lock.write {
+            known[absolute] = Entry(device: record.device, inode: record.inode, size: record.size, mtimeNs: record.mtimeNs,
+                                    ctimeNs: record.ctimeNs, hashedAtNs: hashedAt, digest: digest)
+            pending[absolute] = record
+        }
+    }
+
     /// Writes the entries computed since the last flush in one transaction.
     public func flush() throws {
         let batch = lock.read { Array(pending.values) }

@@ -47,11 +47,23 @@ import Testing
         #expect(explain.stdout.contains("from cache: \(server.baseURL)/ac/"), "\(explain.stdout)")
         #expect(explain.stdout.contains("2 to fetch from the cache"), "\(explain.stdout)")
 
+        let fetchStarted = Date()
         let second = try b.cbuild(sim(["stage4/aws/web"]))
         #expect(second.status == 0, "\(second)")
         #expect(b.simRuns().isEmpty, "B runs catalyst zero times: \(b.simRuns())")
         #expect(second.stdout.contains("2 from cache"), "\(second)")
         #expect(warnings(second).isEmpty, "\(second)")
+        // Fetched files are dated to their build and their digests (taken
+        // while they arrived) are in B's digest cache: the next command
+        // does not read them again (the fetch itself recorded them).
+        let stage = try FileManager.default.destinationOfSymbolicLink(atPath: b.path + "/artifacts/out/stage4/aws/web.tar.xz")
+        let stagePath = URL(fileURLWithPath: b.path + "/artifacts/out/stage4/aws/web.tar.xz").deletingLastPathComponent()
+            .appendingPathComponent(stage).standardizedFileURL.path
+        let mtime = try #require(try FileManager.default.attributesOfItem(atPath: stagePath)[.modificationDate] as? Date)
+        #expect(mtime < fetchStarted, "dated to A's build, not to the download: \(mtime) vs \(fetchStarted)")
+        let rows = try SystemProcessRunner().run(["sqlite3", b.path + "/.cache/state.db",
+                                                  "SELECT sha256 FROM file_digest WHERE path = '\(stagePath)'"])
+        #expect(rows.stdoutString.hasPrefix("sha256:" + (try sha256(stagePath))), "\(rows.stdoutString)\(rows.stderrString)")
         for node in ["stage4/base", "stage4/aws/web"] {
             let link = "artifacts/out/\(node).tar.xz"
             let inB = try FileManager.default.destinationOfSymbolicLink(atPath: b.path + "/" + link)

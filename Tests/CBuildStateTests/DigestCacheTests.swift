@@ -32,6 +32,32 @@ import CBuildTestSupport
         try db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM file_digest") ?? -1 }
     }
 
+    @Test func aRememberedDigestIsTrustedNextTimeWithoutReadingTheFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try openDatabase(dir)
+        let old = try dir.write("artifacts/builds/old.tar.xz", "a stage fetched from the cache\n")
+        ageOneHour(old)
+        let fresh = try dir.write("artifacts/builds/fresh.tar.xz", "written this very moment\n")
+        // A digest the files do not have: getting it back proves the file was not read.
+        let told = try #require(Digest(tagged: "sha256:" + String(repeating: "ab", count: 32)))
+        let cache = DigestCache(database: db)
+        cache.remember(told, of: old)
+        cache.remember(told, of: fresh)
+        try cache.flush()
+
+        let later = DigestCache(database: try openDatabase(dir))
+        #expect(try later.digest(of: old) == told)
+        #expect((later.hits, later.misses, later.racyRehashes) == (1, 0, 0))
+        // A file modified within the racy margin of being remembered is read.
+        #expect(try later.digest(of: fresh).hex == (try sha256sum(fresh)))
+        #expect(later.racyRehashes == 1)
+        // A change after remembering is seen as for any entry.
+        _ = try dir.write("artifacts/builds/old.tar.xz", "replaced by hand\n")
+        ageOneHour(old)
+        #expect(try DigestCache(database: try openDatabase(dir)).digest(of: old).hex == (try sha256sum(old)))
+    }
+
     @Test func secondLookupIsAHitAndSurvivesAFlush() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -159,7 +159,7 @@ public struct CatalystSimFixture: Sendable {
         env["CATALYST_SIM_FLAVOR"] = String(flavor)
         env["TZ"] = "UTC"
         for k in ["CATALYST_SIM_FAIL", "CATALYST_SIM_SLEEP", "CATALYST_SIM_NONREPRODUCIBLE",
-                  "CATALYST_SIM_RUNS_FILE", "CATALYST_SIM_PARSE_ONLY", "SOURCE_DATE_EPOCH"] { env[k] = nil }
+                  "CATALYST_SIM_RUNS_FILE", "CATALYST_SIM_PARSE_ONLY", "CATALYST_SIM_PAYLOAD_MB", "SOURCE_DATE_EPOCH"] { env[k] = nil }
         for (k, v) in environment { env[k] = v }
         let r = try SystemProcessRunner().run([simulatorPath] + arguments, environment: env, currentDirectory: root, input: nil)
         return Run(status: r.status, stdout: r.stdoutString, stderr: r.stderrString)
