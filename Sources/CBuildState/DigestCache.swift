@@ -1,6 +1,7 @@
 import CBuildBasics
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// SHA-256 digests of files, remembered in the `file_digest` table so an
 /// unchanged file — a multi-GB snapshot or a confdir of hundreds of small
@@ -197,13 +198,30 @@ public final class DigestCache: @unchecked Sendable {
             var found: [String: Entry] = [:]
             try database.read { db in
                 found.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM file_digest") ?? 0)
-                let rows = try Row.fetchCursor(db, sql: """
+                // Stepped with SQLite's C API: GRDB's generic `Row` (a
+                // retained row object and a type check per column) was most
+                // of this read's cost for ~10,000 rows.
+                let statement = try db.makeStatement(sql: """
                     SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns FROM file_digest
                     """)
-                while let row = try rows.next() {
-                    guard let digest = Self.parseSHA256(row[6]) else { continue }
-                    found[row[0]] = Entry(device: row[1], inode: row[2], size: row[3], mtimeNs: row[4], ctimeNs: row[5],
-                                          hashedAtNs: row[7], digest: digest)
+                let stmt = statement.sqliteStatement
+                defer { sqlite3_reset(stmt) }
+                while true {
+                    let rc = sqlite3_step(stmt)
+                    if rc == SQLITE_DONE { break }
+                    guard rc == SQLITE_ROW else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                            sql: statement.sql)
+                    }
+                    guard let pathText = sqlite3_column_text(stmt, 0), let digestText = sqlite3_column_text(stmt, 6),
+                          let digest = Self.parseSHA256(UnsafeBufferPointer(start: digestText, count: Int(sqlite3_column_bytes(stmt, 6))))
+                    else { continue }
+                    let path = String(decoding: UnsafeBufferPointer(start: pathText, count: Int(sqlite3_column_bytes(stmt, 0))),
+                                      as: UTF8.self)
+                    found[path] = Entry(device: sqlite3_column_int64(stmt, 1), inode: sqlite3_column_int64(stmt, 2),
+                                        size: sqlite3_column_int64(stmt, 3), mtimeNs: sqlite3_column_int64(stmt, 4),
+                                        ctimeNs: sqlite3_column_int64(stmt, 5), hashedAtNs: sqlite3_column_int64(stmt, 7),
+                                        digest: digest)
                 }
             }
             lock.write {
@@ -221,21 +239,24 @@ public final class DigestCache: @unchecked Sendable {
     /// (`Digest(tagged:)` makes three intermediate copies).
     static func parseSHA256(_ tagged: String) -> Digest? {
         var text = tagged
-        return text.withUTF8 { utf8 -> Digest? in
-            let prefix = 7   // "sha256:"
-            guard utf8.count == prefix + 64, utf8.starts(with: "sha256:".utf8) else { return nil }
-            var valid = true
-            let bytes = [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
-                for i in 0..<32 {
-                    guard let hi = nibble(utf8[prefix + 2 * i]), let lo = nibble(utf8[prefix + 2 * i + 1]) else {
-                        valid = false; count = i; return
-                    }
-                    buffer[i] = hi << 4 | lo
+        return text.withUTF8 { parseSHA256($0) }
+    }
+
+    /// The same, from a column's bytes as SQLite hands them out.
+    static func parseSHA256(_ utf8: UnsafeBufferPointer<UInt8>) -> Digest? {
+        let prefix = 7   // "sha256:"
+        guard utf8.count == prefix + 64, utf8.starts(with: "sha256:".utf8) else { return nil }
+        var valid = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
+            for i in 0..<32 {
+                guard let hi = nibble(utf8[prefix + 2 * i]), let lo = nibble(utf8[prefix + 2 * i + 1]) else {
+                    valid = false; count = i; return
                 }
-                count = 32
+                buffer[i] = hi << 4 | lo
             }
-            return valid ? Digest(algorithm: .sha256, bytes: bytes) : nil
+            count = 32
         }
+        return valid ? Digest(algorithm: .sha256, bytes: bytes) : nil
     }
 
     private static func nibble(_ c: UInt8) -> UInt8? {

@@ -90,6 +90,29 @@ import CBuildTestSupport
         #expect(row?.mtimeNs == (try FileStat.of(file)).mtimeNs)
     }
 
+    /// Stored rows are read straight from SQLite's columns: a row whose
+    /// digest does not parse is a miss (the file is hashed again), the rows
+    /// beside it still serve hits, and uppercase hex is accepted.
+    @Test func damagedStoredRowsAreMissesAndTheRestStillLoad() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let good = try dir.write("portage/good", "kept\n")
+        let upper = try dir.write("portage/upper", "shouted\n")
+        let bad = try dir.write("portage/bad", "damaged row\n")
+        for f in [good, upper, bad] { ageOneHour(f) }
+        let cache = DigestCache(database: try openDatabase(dir))
+        let digests = try cache.digests(of: [good, upper, bad])
+        try cache.flush()
+        let db = try openDatabase(dir)
+        try db.writer.write { db in
+            try db.execute(sql: "UPDATE file_digest SET sha256 = ? WHERE path = ?", arguments: ["sha256:" + digests[1].hex.uppercased(), upper])
+            try db.execute(sql: "UPDATE file_digest SET sha256 = 'sha256:not-hex' WHERE path = ?", arguments: [bad])
+        }
+        let later = DigestCache(database: db)
+        #expect(try later.digests(of: [good, upper, bad]) == digests)
+        #expect((later.hits, later.misses, later.racyRehashes) == (2, 1, 0))
+    }
+
     @Test func sameSizeRewriteWithRestoredMtimeIsSeen() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
