@@ -52,18 +52,37 @@ public struct Digest: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// Lowercase hex, as Gentoo's digest files and sha256sum print it.
     public var hex: String {
-        let table = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(table[Int(b >> 4)])
-            out.append(table[Int(b & 0xf)])
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            Digest.writeHex(bytes, into: out, at: 0)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `sha256:abcd…` — the form used in keys, JSON and the state database.
-    public var description: String { "\(algorithm.rawValue):\(hex)" }
+    /// Written into the string's storage in one pass: rules format every
+    /// input's digest for its node's key, so a no-op build formats
+    /// thousands of them.
+    public var description: String {
+        let name = algorithm.rawValue
+        let nameCount = name.utf8.count
+        return String(unsafeUninitializedCapacity: nameCount + 1 + bytes.count * 2) { out in
+            var i = 0
+            for c in name.utf8 { out[i] = c; i += 1 }
+            out[i] = UInt8(ascii: ":")
+            return Digest.writeHex(bytes, into: out, at: i + 1)
+        }
+    }
+
+    /// Writes `bytes` as lowercase hex from `start`; returns the index after the last digit.
+    private static func writeHex(_ bytes: [UInt8], into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        @inline(__always) func digit(_ v: UInt8) -> UInt8 { v < 10 ? v &+ UInt8(ascii: "0") : v &+ (UInt8(ascii: "a") &- 10) }
+        var i = start
+        for b in bytes {
+            out[i] = digit(b >> 4)
+            out[i + 1] = digit(b & 0xf)
+            i += 2
+        }
+        return i
+    }
 
     /// Parses the `algorithm:hex` form written by `description`.
     public init?(tagged: String) {
