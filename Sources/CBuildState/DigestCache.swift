@@ -34,7 +34,7 @@ public final class DigestCache: @unchecked Sendable {
 
     private let database: StateDatabase
     private let concurrency: Int
-    /// Guards `known`, `loadedAll` and `pending`; lookups only read.
+    /// Guards `known` and `pending`; lookups only read.
     private let lock = ReadWriteLock()
     /// Held while the stored entries are read (`loadAll`).
     private let loadLock = NSLock()
@@ -42,8 +42,9 @@ public final class DigestCache: @unchecked Sendable {
     /// with the digest already parsed (a hit costs a stat and one locked
     /// dictionary read, nothing more).
     private var known: [String: Entry] = [:]
-    /// Whether every stored entry has been read into `known`.
-    private var loadedAll = false
+    /// Whether every stored entry has been read into `known`; set once,
+    /// under `lock`, and read without it on every lookup.
+    private let loadedAll = LoadedFlag()
     private var pending: [String: FileDigestRecord] = [:]
     /// Lookup outcomes since this cache was created.
     private let hitCount = LookupCounter(), missCount = LookupCounter(), racyCount = LookupCounter()
@@ -187,14 +188,14 @@ public final class DigestCache: @unchecked Sendable {
     /// Reads every stored entry into `known`, once. Other threads wait for
     /// it rather than miss (and re-hash) while it is being read.
     private func loadAll() throws {
-        if lock.read({ loadedAll }) { return }
+        if loadedAll.isSet { return }
         loadLock.lock()
         defer { loadLock.unlock() }
         // One query for the whole table on first use: a command looks up
         // hundreds to thousands of files, and one statement costs far less
         // than one per file.
         // Rows whose digest does not parse are left out: a miss re-hashes the file.
-        if !lock.read({ loadedAll }) {
+        if !loadedAll.isSet {
             var found: [String: Entry] = [:]
             try database.read { db in
                 found.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM file_digest") ?? 0)
@@ -230,8 +231,8 @@ public final class DigestCache: @unchecked Sendable {
                 } else {
                     known.merge(found) { mine, _ in mine }
                 }
-                loadedAll = true
             }
+            loadedAll.set()
         }
     }
 
