@@ -172,6 +172,10 @@ public final class DirectoryLock: @unchecked Sendable {
         stateLock.lock(); defer { stateLock.unlock() }
         guard fd >= 0 else { return }
         if mode == .exclusive { _ = ftruncate(fd, 0) }
+        // Unlock explicitly: closing alone leaves the flock held while any
+        // other copy of this open file description exists — a child that
+        // another thread is forking at this moment has one until it execs.
+        _ = flock(fd, LOCK_UN)
         close(fd)
         fd = -1
     }
