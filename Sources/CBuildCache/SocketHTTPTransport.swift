@@ -45,25 +45,12 @@ public final class SocketHTTPTransport: CacheTransport {
     // MARK: - the five requests
 
     public func head(_ path: String) throws(TransportError) -> Int64? {
-        let c = try open()
-        try c.send(requestHead("HEAD", path, contentLength: nil))
-        let response = try c.readHead()
-        switch response.status {
-        case 200: return response.contentLength ?? 0
-        case 404, 410: return nil
-        default: throw .httpStatus(response.status)
-        }
+        guard let (_, response) = try fetch("HEAD", path) else { return nil }
+        return response.contentLength ?? 0
     }
 
     public func get(_ path: String, limit: Int) throws(TransportError) -> [UInt8]? {
-        let c = try open()
-        try c.send(requestHead("GET", path, contentLength: nil))
-        let response = try c.readHead()
-        switch response.status {
-        case 200: break
-        case 404, 410: return nil
-        default: throw .httpStatus(response.status)
-        }
+        guard let (c, response) = try fetch("GET", path) else { return nil }
         var body: [UInt8] = []
         try c.readBody(response) { (chunk: UnsafeRawBufferPointer) throws(TransportError) in
             guard body.count + chunk.count <= limit else { throw .malformedResponse("body longer than \(limit) bytes") }
@@ -74,14 +61,7 @@ public final class SocketHTTPTransport: CacheTransport {
 
     public func download(_ path: String, into fd: Int32,
                          progress: (Int64, Int64?) -> Void) throws(TransportError) -> (bytes: Int64, sha256: Digest)? {
-        let c = try open()
-        try c.send(requestHead("GET", path, contentLength: nil))
-        let response = try c.readHead()
-        switch response.status {
-        case 200: break
-        case 404, 410: return nil
-        default: throw .httpStatus(response.status)
-        }
+        guard let (c, response) = try fetch("GET", path) else { return nil }
         let hasher = ContentHasher(.sha256)
         var bytes: Int64 = 0
         var reported: Int64 = 0
@@ -184,6 +164,20 @@ public final class SocketHTTPTransport: CacheTransport {
 
     private func expectStored(_ response: ResponseHead) throws(TransportError) {
         guard (200..<300).contains(response.status) else { throw .httpStatus(response.status) }
+    }
+
+    /// Sends a body-less request; nil when the server does not have the
+    /// entry (404, 410), the open connection and the 200 head otherwise,
+    /// any other status an error.
+    private func fetch(_ method: String, _ path: String) throws(TransportError) -> (Connection, ResponseHead)? {
+        let c = try open()
+        try c.send(requestHead(method, path, contentLength: nil))
+        let response = try c.readHead()
+        switch response.status {
+        case 200: return (c, response)
+        case 404, 410: return nil
+        default: throw .httpStatus(response.status)
+        }
     }
 
     private func requestHead(_ method: String, _ path: String, contentLength: Int64?, expectContinue: Bool = false) -> [UInt8] {
