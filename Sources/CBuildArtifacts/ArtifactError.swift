@@ -38,13 +38,15 @@ public enum ArtifactError: UserError, Equatable {
     case lockMismatch(file: String, detail: String)
     /// A signature or digest check failed; the downloaded file was deleted.
     case verificationFailed(file: String, reason: VerificationFailure)
+    /// A verified snapshot or seed whose bytes changed since: nothing reads it.
+    case modifiedSinceVerification(file: String, what: String, recorded: String, actual: String, refetch: String)
     /// No mirror could provide the file; `attempts` says what each answered.
     case notFound(what: String, attempts: [String])
     case io(path: String, reason: String)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .verificationFailed, .lockMismatch, .malformedListing: return .verification
+        case .verificationFailed, .lockMismatch, .malformedListing, .modifiedSinceVerification: return .verification
         case .notFound, .io: return .nodeFailed
         default: return .usage
         }
@@ -85,6 +87,8 @@ public enum ArtifactError: UserError, Equatable {
         case let .lockFileInvalid(_, _, _, reason): return reason
         case let .lockMismatch(file, detail): return "\(file) does not match cbuild.lock: \(detail)"
         case let .verificationFailed(file, reason): return "verification of \(file) failed: \(reason); the download was deleted"
+        case let .modifiedSinceVerification(file, what, recorded, actual, _):
+            return "\(file) (\(what)) changed since it was verified: SHA-256 is \(actual), \(recorded) was verified; catalyst will not read it"
         case let .notFound(what, attempts):
             return attempts.isEmpty ? "\(what) not found" : "\(what) not found (\(attempts.joined(separator: "; ")))"
         case let .io(path, reason): return "\(path): \(reason)"
@@ -111,6 +115,7 @@ public enum ArtifactError: UserError, Equatable {
             return "put Gentoo's release key in keys/ and list it in [snapshots] keyring"
         case let .toolMissing(tool): return "install \(tool) (Debian: gpgv; Gentoo: app-crypt/gnupg)"
         case let .verificationFailed(_, reason): return reason.hint
+        case let .modifiedSinceVerification(_, _, _, _, refetch): return "restore the file, or fetch it again: \(refetch)"
         case .lockMismatch: return "the mirror serves different content than was locked; check the mirror, or move the role and commit the new cbuild.lock"
         case .notFound: return "check the mirrors in cbuild.toml, or name another date with --date"
         default: return nil

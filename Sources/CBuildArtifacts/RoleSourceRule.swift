@@ -17,8 +17,11 @@ public struct RoleSourceRule: Rule {
     /// The command that creates the role, for the hint.
     public let fetchHint: String
 
-    public init(artifactKind: String, roleLink: String, roleDescription: String, fetchHint: String) {
-        self.artifactKind = artifactKind; self.roleLink = roleLink
+    /// The seed's name; "" for snapshots.
+    public let name: String
+
+    public init(artifactKind: String, name: String = "", roleLink: String, roleDescription: String, fetchHint: String) {
+        self.artifactKind = artifactKind; self.name = name; self.roleLink = roleLink
         self.roleDescription = roleDescription; self.fetchHint = fetchHint
     }
 
@@ -42,11 +45,42 @@ public struct RoleSourceRule: Rule {
             throw RoleError.dangling(role: roleDescription, link: roleLink, target: target, hint: fetchHint)
         }
         let digest = try context.digests.digest(of: full)
+        try checkVerified(rel, digest: digest, context)
         let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int64) ?? 0
         let name = (target as NSString).lastPathComponent
         return Evaluation(inputs: [NodeInput(name: "file", digest: digest.description, display: name)],
                           outputDigest: digest.description, display: ArtifactNames.stem(name),
                           existingOutputs: [NodeOutput(path: rel, sha256: digest.description, size: size)])
+    }
+}
+
+extension RoleSourceRule {
+    /// The file's bytes must be the ones that passed verification: the
+    /// state database's record of the download, or — when the database was
+    /// lost — the digest `cbuild.lock` pins for that file name. A file with
+    /// neither (placed by hand) is used as it is; `snapshot list` shows it
+    /// as unrecorded. The digest comes through the digest cache, so an
+    /// unchanged file costs a stat and a changed one is re-hashed.
+    func checkVerified(_ relative: String, digest: Digest, _ context: RuleContext) throws {
+        guard let records = context.verifications else { return }
+        let name = (relative as NSString).lastPathComponent
+        var recorded = try records.verifiedSHA256(of: relative)
+        if recorded == nil, let lock = try? LockFile.read(at: context.path(LockFile.fileName)) {
+            let entries = artifactKind == "seed" ? lock.seeds.values.flatMap { $0.values } : Array(lock.snapshots.values)
+            recorded = entries.first { $0.file == name }.map { "sha256:" + $0.sha256 }
+        }
+        guard let recorded, recorded != digest.description else { return }
+        let ident = ArtifactNames.stem(name).split(separator: "-").last.map(String.init) ?? name
+        let refetch = artifactKind == "seed" ? "`cbuild seed fetch \(name) --timestamp \(ident)`"
+                                             : "`cbuild snapshot fetch --date \(ident.prefix(8))`"
+        throw ArtifactError.modifiedSinceVerification(file: relative, what: roleDescription,
+                                                      recorded: Self.short(recorded), actual: Self.short(digest.description),
+                                                      refetch: refetch)
+    }
+
+    private static func short(_ tagged: String) -> String {
+        let hex = tagged.hasPrefix("sha256:") ? String(tagged.dropFirst(7)) : tagged
+        return String(hex.prefix(16)) + "…"
     }
 }
 

@@ -8,9 +8,10 @@ import Foundation
 /// catalyst exited 0 AND its outputs exist where catalyst writes them:
 /// `artifacts/builds/<rel_type>/<target>-<subarch>-<version_stamp>.<ext>`
 /// with `.DIGESTS` (when digests are configured) and `.CONTENTS.gz`.
-/// Its key comes from its dependencies: the rendered spec (which carries
-/// the snapshot date, the seed or parent output and the merged trees'
-/// digests) and those nodes themselves.
+/// Its key: catalyst's identity, and its dependencies' outputs under
+/// neutral names — the rendered spec (whose identity covers the files it
+/// names: merged trees, kernel config, spec_extra files), `init`, the seed
+/// or parent stage's output digest, and the snapshot file's content digest.
 public struct CatalystStageRule: Rule {
     /// The `spec/…` node this stage runs.
     public let specNode: NodeID
@@ -31,13 +32,20 @@ public struct CatalystStageRule: Rule {
     }
 
     public var recipeName: String { "catalyst-stage" }
-    public var recipeVersion: Int { 1 }
+    /// 2: catalyst's identity and the snapshot's content are inputs.
+    public var recipeVersion: Int { 2 }
     public var kind: RuleKind { .action }
 
+    public func recipeNote(since recipe: String) -> String? {
+        recipe == "catalyst-stage@1" ? "key scheme changed: catalyst identity and snapshot digest are now inputs" : nil
+    }
+
+    /// Catalyst's identity (`CMD --version`), besides the dependencies'
+    /// outputs the engine adds (spec, init, seed or parent, snapshot). The
+    /// flavour enters through the key salt; the command line does not (sudo
+    /// or not, the same catalyst gives the same build).
     public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
-        // The catalyst flavour enters through the key salt; the command does
-        // not (sudo or not, the same build).
-        []
+        [try context.tools.identity(of: command, environment: environment).input(name: "catalyst")]
     }
 
     /// Where catalyst writes this stage's tarball, relative to the build directory.

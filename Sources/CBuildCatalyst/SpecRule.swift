@@ -29,7 +29,8 @@ public struct SpecRule: Rule {
     }
 
     public var recipeName: String { "catalyst-spec" }
-    public var recipeVersion: Int { 1 }
+    /// 2: the identity covers the files the spec names, not only its text.
+    public var recipeVersion: Int { 2 }
     public var kind: RuleKind { .derived }
     public func inputName(for dependency: NodeID) -> String { NeutralInputName.of(dependency) }
 
@@ -103,7 +104,7 @@ public struct SpecRule: Rule {
         ]
         var bySource: [String: [String]] = [:]
         var order: [String] = []
-        for c in target.contributions where c.key != "snapshot" && !c.values.isEmpty {
+        for c in target.contributions where c.key != "snapshot" && c.key != "seed_role" && !c.values.isEmpty {
             if bySource[c.source] == nil { order.append(c.source) }
             bySource[c.source, default: []].append("\(c.key): " + c.values.joined(separator: " "))
         }
@@ -116,13 +117,51 @@ public struct SpecRule: Rule {
         for e in r.specExtra { settings.append("spec_extra.\(e.key): " + context.normalize(e.values.joined(separator: " "))) }
         let settingsText = settings.joined(separator: "\n")
         inputs.append(NodeInput(name: "settings", digest: ContentHasher.digest(.sha256, settingsText).description, display: settingsText))
+        // Files catalyst reads through a path in the spec: the text names
+        // them, their bytes must reach the key too (merged trees and the
+        // fsscript carry their digest in their path already).
+        var referenced: [(path: String, digest: String)] = []
         if let c = target.kernel?.config {
             let data = FileManager.default.contents(atPath: context.path(c)) ?? Data()
-            inputs.append(NodeInput(name: "kernel-config", digest: ContentHasher.digest(.sha256, [UInt8](data)).description,
+            let digest = ContentHasher.digest(.sha256, [UInt8](data)).description
+            inputs.append(NodeInput(name: "kernel-config", digest: digest,
                                     display: String(decoding: data, as: UTF8.self), label: c))
+            referenced.append((c, digest))
         }
-        return Evaluation(inputs: inputs, outputDigest: ContentHasher.digest(.sha256, rendered.normalizedText).description,
+        for e in target.specExtra {
+            let values: [String]
+            switch e.value { case let .string(v): values = [v]; case let .list(l): values = l }
+            for v in values where absolutizeIfInside(v, context) != v {
+                let (digest, display) = try SpecRule.contentDigest(of: v, context)
+                inputs.append(NodeInput(name: "spec_extra:\(v)", digest: digest, display: display, label: v))
+                referenced.append((v, digest))
+            }
+        }
+        let identity = ContentHasher(.sha256)
+        identity.update(rendered.normalizedText)
+        for r in referenced { identity.update("\0\(r.path)\0\(r.digest)") }
+        return Evaluation(inputs: inputs, outputDigest: identity.finalize().description,
                           display: rendered.normalizedText, files: [PendingFile(path: specFile, text: rendered.text)])
+    }
+
+    /// The content digest of a file or directory inside the build directory
+    /// that a spec names, and a display for small text files (so `explain`
+    /// can show the changed lines).
+    static func contentDigest(of relative: String, _ context: RuleContext) throws -> (String, String?) {
+        let full = context.path(relative)
+        var isDir: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDir)
+        if isDir.boolValue {
+            let digests = context.digests
+            let tree = try TreeHasher(fileDigests: { paths in try paths.map { try digests.digest(of: $0) } }).hash(full)
+            return (tree.digest.description, nil)
+        }
+        let digest = try context.digests.digest(of: full).description
+        guard let st = try? FileStat.of(full, followSymlinks: true), st.size <= 16_384,
+              let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
+            return (digest, nil)
+        }
+        return (digest, text)
     }
 
     /// The file that supplied `value` for `key` (last contribution wins), else the target file.

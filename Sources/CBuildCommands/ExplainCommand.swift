@@ -19,7 +19,7 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws { try await ExplainCommand.explain(global: global, nodes: nodes) }
 
     static func explain(global: GlobalOptions, nodes: [String]) async throws {
-        try await Session.with(global, access: .readOnly, command: "cbuild explain") { ws, terminal, reporter in
+        try await Session.with(global, access: .readOnly, command: "cbuild explain", naming: nodes) { ws, terminal, reporter in
             let plan = try await ws.engine().plan(try ws.nodes(nodes), tolerateInputErrors: true)
             reporter.finish()
             if global.json { terminal.line(try Session.json(ExplainView.entries(plan, verbose: global.verbose))) }

@@ -17,7 +17,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Argument(help: "Only this node.") var node: String?
 
     func run() async throws {
-        try await Session.with(global, access: .readOnly, command: "cbuild history") { ws, terminal, _ in
+        try await Session.with(global, access: .readOnly, command: "cbuild history", naming: node.map { [$0] } ?? []) { ws, terminal, _ in
             if let node { _ = try ws.graph.lookup([node]) }
             let rows = try ws.database.history(node: node, limit: limit)
             if global.json { terminal.line(try Session.json(rows)); return }

@@ -17,13 +17,15 @@ struct LogCommand: AsyncParsableCommand {
     @Argument(help: "The node.") var node: String
 
     func run() async throws {
-        try await Session.with(global, access: .readOnly, command: "cbuild log") { ws, terminal, _ in
+        try await Session.with(global, access: .readOnly, command: "cbuild log", naming: [node]) { ws, terminal, _ in
             let id = try ws.graph.lookup([node])[0]
             guard let rec = try ws.database.history(node: id.name, limit: 50).first(where: { $0.logPath != nil }),
                   let path = rec.logPath else {
                 throw CommandError("\(id.name) has no log yet", hint: "logs are written when catalyst runs: `cbuild \(id.name)`")
             }
-            guard let h = FileHandle(forReadingAtPath: path) else {
+            // Recorded relative to the build directory (older records: absolute).
+            let file = path.hasPrefix("/") ? path : ws.root + "/" + path
+            guard let h = FileHandle(forReadingAtPath: file) else {
                 throw CommandError("the log \(path) is gone", hint: "`cbuild clean` removes logs with their outputs")
             }
             defer { try? h.close() }

@@ -26,7 +26,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Session.with(global, access: .readOnly, command: "cbuild status") { ws, terminal, reporter in
+        try await Session.with(global, access: .readOnly, command: "cbuild status", naming: nodes) { ws, terminal, reporter in
             let ids = nodes.isEmpty ? ws.graph.allIDs : try ws.graph.lookup(nodes)
             let plan = try await ws.engine().plan(ids, tolerateInputErrors: true)
             reporter.finish()

@@ -3,6 +3,8 @@
 public struct FleetOverrides: Sendable, Hashable {
     /// Replaces each member's snapshot role.
     public var snapshot: String?
+    /// Replaces the seed role of each member seeded from `seed/NAME`.
+    public var seedRole: String?
     /// Appended after each member's own features.
     public var features: [String]
     /// Appended last, after the member's own packages / USE / services.
@@ -19,11 +21,12 @@ public struct FleetOverrides: Sendable, Hashable {
         self.services = services
     }
 
-    static let allowedKeys = ["snapshot", "features", "packages", "use", "services"]
+    static let allowedKeys = ["snapshot", "seed_role", "features", "packages", "use", "services"]
 
     init(reading r: TableReader) throws {
         try r.rejectUnknownKeys(allowed: Self.allowedKeys)
         self.init(snapshot: try r.role("snapshot"), features: try r.names("features", kind: "feature"),
                   packages: try r.atoms("packages"), use: try r.useFlags("use"), services: try r.services("services"))
+        seedRole = try r.role("seed_role")
     }
 }

@@ -21,6 +21,15 @@ public struct ResolvedTarget: Sendable, Hashable {
     public var seed: SeedReference
     /// The snapshot role, not yet resolved to a date.
     public var snapshotRole: String
+    /// The role of a `seed/NAME` seed (`stable` unless `seed_role` says otherwise).
+    public var seedRole: String = "stable"
+
+    /// The node the build starts from: `seed/NAME` (role `stable`),
+    /// `seed/NAME@ROLE` for another seed role, or the parent target's node.
+    public var seedNode: String {
+        if case let .seed(name) = seed, seedRole != "stable" { return "seed/\(name)@\(seedRole)" }
+        return seed.nodeName
+    }
     public var profile: String
     public var subarch: String
     /// Template path relative to the build directory; nil = the stage's built-in default.

@@ -14,6 +14,8 @@ public struct TargetConfig: Sendable, Hashable {
     public var seed: SeedReference
     /// The snapshot role the target builds on; default `stable`.
     public var snapshot: String
+    /// The seed role (`seed_role`) of a `seed/NAME` seed; nil = `stable`.
+    public var seedRole: String?
     /// Whether the file writes `snapshot` (for `--explain`).
     public var snapshotIsExplicit: Bool
     /// The portage profile, e.g. `default/linux/amd64/23.0`.
@@ -42,7 +44,7 @@ public struct TargetConfig: Sendable, Hashable {
 
     public static let defaultSnapshotRole = "stable"
 
-    static let allowedKeys = ["stage", "seed", "snapshot", "profile", "subarch", "spec", "features", "packages",
+    static let allowedKeys = ["stage", "seed", "seed_role", "snapshot", "profile", "subarch", "spec", "features", "packages",
                               "use", "services", "kernel", "images", "image", "spec_extra", "vars", "description"]
     static let kernelKeys = ["config", "sources"]
 
@@ -58,6 +60,11 @@ public struct TargetConfig: Sendable, Hashable {
                             hint: "write \"seed/NAME\" for [seeds.NAME] or \"stageN/TARGET\" for another target's output")
         }
         self.seed = seed
+        seedRole = try r.role("seed_role")
+        if seedRole != nil, case .target = seed {
+            throw r.invalid("seed_role", "seed_role applies to a downloaded seed (\"seed/NAME\"), but this target is seeded from \(seedText)",
+                            hint: "remove seed_role, or set it on the target that starts from seed/NAME")
+        }
         snapshotIsExplicit = r.has("snapshot")
         snapshot = try r.role("snapshot") ?? Self.defaultSnapshotRole
         profile = try r.requiredString("profile", expected: "the portage profile, e.g. \"default/linux/amd64/23.0\"")

@@ -56,8 +56,10 @@ struct TargetResolver: Sendable {
         contribute(target.file, "use", target.use)
         contribute(target.file, "services", target.services)
         if target.snapshotIsExplicit { contribute(target.file, "snapshot", [target.snapshot]) }
+        if let role = target.seedRole { contribute(target.file, "seed_role", [role]) }
         if let fleet = variantFleet, let overrides {
             contribute(fleet.file, "snapshot", overrides.snapshot.map { [$0] } ?? [])
+            contribute(fleet.file, "seed_role", overrides.seedRole.map { [$0] } ?? [])
             contribute(fleet.file, "features", overrides.features)
             contribute(fleet.file, "packages", overrides.packages)
             contribute(fleet.file, "use", overrides.use)
@@ -70,7 +72,7 @@ struct TargetResolver: Sendable {
             seed = .target(node + "@" + fleet.name)
         }
 
-        return ResolvedTarget(
+        var resolved = ResolvedTarget(
             name: target.name,
             fleet: variantFleet?.name,
             nodeName: Self.nodeName(of: target, in: variantFleet),
@@ -94,6 +96,8 @@ struct TargetResolver: Sendable {
             vars: target.vars,
             description: target.description,
             contributions: contributions)
+        if case .seed = seed { resolved.seedRole = overrides?.seedRole ?? target.seedRole ?? "stable" }
+        return resolved
     }
 
     /// First occurrence wins.

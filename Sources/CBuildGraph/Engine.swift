@@ -40,6 +40,8 @@ public final class Engine: @unchecked Sendable {
     public let processes = ProcessGroupRegistry()
     public var inheritedLockDescriptor: Int32?
     public var now: @Sendable () -> Date = { Date() }
+    /// Identifies the tools actions run (catalyst); the project's probe remembers answers in state.
+    public var tools: any ToolIdentifying = ToolIdentityProbe(database: nil)
     /// Dependencies of the action being decided (read by `adopt`).
     private var pendingAdoption: [NodeID: DependencyResult]?
     /// Every node's current build, read in one query when a run starts and
@@ -114,6 +116,9 @@ public final class Engine: @unchecked Sendable {
         var stop = false
         /// Nodes prepared ahead, together with a node before them (Engine+Prepare.swift).
         var prepared: [NodeID: Result<Prepared, any Error>] = [:]
+        if !options.dryRun && !options.tolerateInputErrors {
+            try validateInputs(order, available: &available, prepared: &prepared)
+        }
 
         try await withThrowingTaskGroup(of: Finished.self) { group in
             var running = 0
@@ -259,6 +264,44 @@ public final class Engine: @unchecked Sendable {
                             interrupted: processes.isInterrupted)
     }
 
+    // MARK: - bad input first
+
+    /// A build refused for bad input records nothing: every source node,
+    /// and every derived node whose inputs are all such nodes, is prepared
+    /// before the first node is recorded, and bad input (a role that points
+    /// nowhere, a snapshot changed since verification, a value catalyst
+    /// cannot carry) ends the command here. What was prepared is kept for
+    /// the loop, so nothing is evaluated twice.
+    private func validateInputs(_ order: [NodeID], available: inout Availability,
+                                prepared: inout [NodeID: Result<Prepared, any Error>]) throws {
+        var known: [NodeID: DependencyResult] = [:]
+        var remaining = order.filter { graph[$0]!.rule.kind == .source || graph[$0]!.rule.kind == .derived }
+        while !remaining.isEmpty {
+            let wave = remaining.filter { id in graph[id]!.dependencies.allSatisfy { known[$0] != nil } }
+            if wave.isEmpty { break }
+            let waveSet = Set(wave)
+            remaining.removeAll { waveSet.contains($0) }
+            let nodes = wave.map { id in
+                ReadyNode(id: id, definition: graph[id]!,
+                          dependencies: Dictionary(uniqueKeysWithValues: graph[id]!.dependencies.map { ($0, known[$0]!) }))
+            }
+            let outcomes = Engine.concurrentMap(nodes, concurrency: Engine.cores) { [self] node in Result { try prepare(node) } }
+            for (node, outcome) in zip(nodes, outcomes) {
+                switch outcome {
+                case let .failure(error as UserError) where error.exitStatus != .nodeFailed:
+                    throw error
+                case let .success(.derived(ev, _, key, outputs, _)):
+                    known[node.id] = DependencyResult(node: node.id, outputDigest: ev.outputDigest, display: ev.display,
+                                                      outputs: outputs, key: key.description)
+                default:
+                    break
+                }
+                prepared[node.id] = outcome
+                available.handled.insert(node.id)
+            }
+        }
+    }
+
     // MARK: - phony
 
     private func phony(_ id: NodeID, _ deps: [NodeID: DependencyResult]) -> (NodeResult, DependencyResult) {
@@ -273,7 +316,8 @@ public final class Engine: @unchecked Sendable {
     // MARK: - derived and source nodes
 
     func context(_ id: NodeID) -> RuleContext {
-        RuleContext(root: root, node: id, digests: digests, keySalt: keySalt, events: events)
+        RuleContext(root: root, node: id, digests: digests, keySalt: keySalt, events: events, tools: tools,
+                    verifications: database)
     }
 
     private func evaluateDerived(_ id: NodeID, _ def: NodeDefinition, _ prepared: Result<Prepared, any Error>,
@@ -287,7 +331,7 @@ public final class Engine: @unchecked Sendable {
         var changed = false
         var quietRecord = false
         if let current {
-            if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)); changed = true }
+            if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe, note: def.rule.recipeNote(since: current.recipe))); changed = true }
             if current.message != ev.display || current.key != key.description {
                 reasons += InputDiff.reasons(old: try currentInputs(current), new: inputs)
                 // Only a different output is a change dependents see; new inputs
@@ -372,9 +416,18 @@ public final class Engine: @unchecked Sendable {
         }
         var reasons: [Reason] = []
         if let current {
-            if current.recipe != def.rule.recipe { reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe)) }
+            if current.recipe != def.rule.recipe {
+                reasons.append(.recipeChanged(old: current.recipe, new: def.rule.recipe, note: def.rule.recipeNote(since: current.recipe)))
+            }
             reasons += InputDiff.reasons(old: try currentInputs(current), new: inputs)
             if reasons.isEmpty { reasons.append(.settingsChanged(old: [], new: keySalt)) }
+            // A failed or interrupted attempt since: say so, but compare with
+            // the good build (the attempt's inputs were never an output's).
+            if let last = try database.lastAttempt(node: id.name), let lastId = last.id,
+               lastId > current.id, !last.state.isGood, last.state != .running {
+                reasons.insert(.lastAttemptFailed(node: id.name, state: last.state.rawValue,
+                                                  at: last.startedAt.timeIntervalSince1970), at: 0)
+            }
         } else if let last = try database.lastAttempt(node: id.name) {
             if last.state != .succeeded { reasons.append(.previousAttempt(state: last.state.rawValue, message: last.message)) }
             if last.key != key.description {
@@ -464,8 +517,12 @@ public final class Engine: @unchecked Sendable {
     private func runAction(_ id: NodeID, _ def: NodeDefinition, _ deps: [NodeID: DependencyResult], key: NodeKey,
                            inputs: [NodeInput], explanation: Explanation, runId: String, index: Int, total: Int) async -> Finished {
         let start = now()
+        // State and results name the log relative to the build directory
+        // (a moved or cloned directory reads its own logs); the rule gets
+        // the absolute path to write to.
         let logDir = root + "/.cache/logs/" + id.name
         let logPath = logDir + "/\(runId).log"
+        let recordedLog = Engine.logPath(node: id, runId: runId)
         var buildId: Int64?
         var started: NodeBuildRecord?
         func finish(_ outcome: NodeResult.Outcome, _ message: String?, outputs: [NodeOutput] = [],
@@ -473,13 +530,13 @@ public final class Engine: @unchecked Sendable {
             let secs = now().timeIntervalSince(start)
             events.emit(.nodeFinished(node: id.name, outcome: outcome.rawValue, seconds: secs, message: message))
             return Finished(node: id, result: NodeResult(node: id, outcome: outcome, explanation: explanation, seconds: secs,
-                                                         message: message, logPath: logPath, outputs: outputs, key: key.description),
+                                                         message: message, logPath: recordedLog, outputs: outputs, key: key.description),
                             dependency: dependency)
         }
         do {
             try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
             let record = NodeBuildRecord(runId: runId, node: id.name, key: key.description, recipe: def.rule.recipe,
-                                         inputs: inputs, state: .running, startedAt: start, logPath: logPath)
+                                         inputs: inputs, state: .running, startedAt: start, logPath: recordedLog)
             buildId = try database.beginBuild(record)
             started = record
         } catch {
@@ -514,7 +571,7 @@ public final class Engine: @unchecked Sendable {
             return built
         } catch {
             let interrupted = (error as? RuleFailure)?.interrupted == true || processes.isInterrupted
-            let message = "\(error)"
+            let message = relative("\(error)")
             try? database.finishBuild(id: buildId!, state: interrupted ? .interrupted : .failed, outputs: [],
                                       endedAt: now(), message: message)
             return finish(interrupted ? .interrupted : .failed, message)
@@ -586,6 +643,15 @@ public final class Engine: @unchecked Sendable {
         let h = ContentHasher(.sha256)
         for o in outputs { h.update("\(o.sha256)\0") }
         return h.finalize().description
+    }
+
+    /// Where a run's log is, relative to the build directory.
+    public static func logPath(node: NodeID, runId: String) -> String { ".cache/logs/\(node.name)/\(runId).log" }
+
+    /// `text` with this directory's absolute path made relative, for what
+    /// is recorded (state and reports never name the directory itself).
+    func relative(_ text: String) -> String {
+        text.replacingOccurrences(of: root + "/", with: "").replacingOccurrences(of: root, with: ".")
     }
 
     public static func makeRunId(_ date: Date) -> String {

@@ -6,7 +6,8 @@ import Foundation
 public enum Reason: Sendable, Hashable, Codable {
     case neverBuilt
     case outputMissing(path: String)
-    case recipeChanged(old: String, new: String)
+    /// `note` says what the new recipe takes into account ("key scheme changed: …").
+    case recipeChanged(old: String, new: String, note: String?)
     case settingsChanged(old: [String], new: [String])
     /// An input's digest changed; `details` are leaf-level differences
     /// ("packages +net-misc/mosh", "line 12: -a +b").
@@ -16,6 +17,9 @@ public enum Reason: Sendable, Hashable, Codable {
     /// A dependency is rebuilt first; this node runs if its output changes.
     case dependencyRebuilds(NodeID)
     case previousAttempt(state: String, message: String?)
+    /// The newest attempt after the current good build failed or was
+    /// interrupted; the other reasons compare with that good build.
+    case lastAttemptFailed(node: String, state: String, at: Double)
     /// Not a reason to run: an earlier intact build with the same key is reused.
     case reusesEarlierBuild(id: Int64, node: String, at: Double)
     /// Not a reason to run: complete outputs of this key were found on disk
@@ -29,7 +33,8 @@ public enum Reason: Sendable, Hashable, Codable {
         switch self {
         case .neverBuilt: return "never built"
         case let .outputMissing(p): return "output missing: \(p)"
-        case let .recipeChanged(o, n): return "recipe version changed: \(o) → \(n)"
+        case let .recipeChanged(o, n, note):
+            return note.map { "\($0) (\(o) → \(n))" } ?? "recipe version changed: \(o) → \(n)"
         case let .settingsChanged(o, n): return "settings changed: \(o.joined(separator: " ")) → \(n.joined(separator: " "))"
         case let .inputChanged(name, o, n, details):
             var s = "\(name) changed"
@@ -40,6 +45,9 @@ public enum Reason: Sendable, Hashable, Codable {
         case let .inputRemoved(name, v): return "input \(name) removed" + (v.map { " (was \($0))" } ?? "")
         case let .dependencyRebuilds(d): return "\(d) will be rebuilt first"
         case let .previousAttempt(state, m): return "last attempt \(state)" + (m.map { ": \($0)" } ?? "")
+        case let .lastAttemptFailed(node, state, at):
+            let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: at))
+            return "last attempt \(state) at \(when) (see `cbuild log \(node)`); compared with the current good build"
         case let .reusesEarlierBuild(id, node, _): return "reuses intact earlier build #\(id) (\(node)) with the same key"
         case let .adoptedFromFiles(paths): return "adopts \(paths.first ?? "its outputs"), found complete on disk with no record"
         case let .fromCache(entry, by, at):

@@ -102,6 +102,10 @@ public protocol Rule: Sendable {
     /// Called after the node's outputs became current (built, reused, or
     /// restored), e.g. to point `artifacts/out/<node>` at them.
     func activate(_ context: RuleContext, outputs: [NodeOutput]) throws
+
+    /// What changed in the recipe since `recipe` (a recorded `name@version`),
+    /// for the one explanation after an upgrade; nil: just the versions.
+    func recipeNote(since recipe: String) -> String?
 }
 
 extension Rule {
@@ -113,6 +117,7 @@ extension Rule {
         fatalError("\(recipeName) is not an action rule; run() is not used")
     }
     public func activate(_ context: RuleContext, outputs: [NodeOutput]) throws {}
+    public func recipeNote(since recipe: String) -> String? { nil }
     public func inputName(for dependency: NodeID) -> String { dependency.name }
     public func adoptableOutputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult], key: NodeKey) throws -> [String]? { nil }
     public var recipe: String { "\(recipeName)@\(recipeVersion)" }
@@ -127,9 +132,17 @@ public struct RuleContext: Sendable {
     /// Values hashed into every key (e.g. "catalyst-flavor=4").
     public let keySalt: [String]
     public let events: any EventSink
+    /// What the tools actions run are (`catalyst --version`), for their keys.
+    public let tools: any ToolIdentifying
+    /// How downloaded files were verified, so sources can refuse bytes that
+    /// changed since (nil: no records, e.g. unit tests).
+    public let verifications: (any VerificationRecords)?
 
-    public init(root: String, node: NodeID, digests: any FileDigesting, keySalt: [String], events: any EventSink) {
+    public init(root: String, node: NodeID, digests: any FileDigesting, keySalt: [String], events: any EventSink,
+                tools: any ToolIdentifying = ToolIdentityProbe(database: nil),
+                verifications: (any VerificationRecords)? = nil) {
         self.root = root; self.node = node; self.digests = digests; self.keySalt = keySalt; self.events = events
+        self.tools = tools; self.verifications = verifications
     }
 
     public func path(_ relative: String) -> String { relative.hasPrefix("/") ? relative : root + "/" + relative }
@@ -156,6 +169,21 @@ public struct RunContext: Sendable {
     public init(rule: RuleContext, logPath: String, runId: String, processes: ProcessGroupRegistry, inheritedLockDescriptor: Int32?) {
         self.rule = rule; self.logPath = logPath; self.runId = runId; self.processes = processes
         self.inheritedLockDescriptor = inheritedLockDescriptor
+    }
+}
+
+/// The records of downloads that passed verification (the state
+/// database's `artifact` table), read by source rules before a file is used.
+public protocol VerificationRecords: Sendable {
+    /// The tagged SHA-256 (`sha256:…`) recorded when the file at `path`
+    /// (relative to the build directory) passed verification; nil when it
+    /// never did.
+    func verifiedSHA256(of path: String) throws -> String?
+}
+
+extension StateDatabase: VerificationRecords {
+    public func verifiedSHA256(of path: String) throws -> String? {
+        try artifact(path: path)?.sha256
     }
 }
 

@@ -43,7 +43,9 @@ public struct NightlyReport: Codable, Sendable {
     mutating func add(_ summary: BuildSummary, targets: Set<NodeID>, optional: Set<NodeID>, root: String) {
         for r in summary.results where r.explanation.kind == .action {
             var tail: String?
-            if r.outcome == .failed, let log = r.logPath { tail = CatalystStageRule.tail(of: log, lines: 30) }
+            if r.outcome == .failed, let log = r.logPath {
+                tail = CatalystStageRule.tail(of: log.hasPrefix("/") ? log : root + "/" + log, lines: 30)
+            }
             let out = r.outputs.first
             nodes.append(Node(node: r.node.name, outcome: r.outcome.rawValue, required: !optional.contains(r.node),
                               seconds: r.seconds, key: r.key, output: out?.path, sha256: out?.sha256,

@@ -59,12 +59,13 @@ public enum ProjectGraph {
                                                               confTemplate: template(config.project.catalyst.confTemplate),
                                                               envscriptTemplate: template(config.project.catalyst.envscriptTemplate)),
                                    dependencies: []))
-        for seed in config.project.seeds {
-            defs.append(NodeDefinition(id: NodeID(seed.nodeName), rule: RoleSourceRule(
-                artifactKind: "seed", roleLink: seedRoleLink(seed: seed.name, role: "stable"),
-                roleDescription: "seed '\(seed.name)' role 'stable'",
-                fetchHint: "run `cbuild seed fetch \(seed.name)`"), dependencies: []))
+        func seedNode(_ name: String, role: String) -> NodeDefinition {
+            NodeDefinition(id: NodeID(role == "stable" ? "seed/\(name)" : "seed/\(name)@\(role)"), rule: RoleSourceRule(
+                artifactKind: "seed", name: name, roleLink: seedRoleLink(seed: name, role: role),
+                roleDescription: "seed '\(name)' role '\(role)'",
+                fetchHint: "run `cbuild seed fetch \(name)\(role == "stable" ? "" : " --role \(role)")`"), dependencies: [])
         }
+        for seed in config.project.seeds { defs.append(seedNode(seed.name, role: "stable")) }
         var roles = Set<String>()
         var variants: [ResolvedTarget] = []
         for name in config.targets.keys.sorted() { variants.append(try config.resolve(target: name, fleet: nil)) }
@@ -87,6 +88,12 @@ public enum ProjectGraph {
             }
         }
         for v in variants { roles.insert(v.snapshotRole) }
+        var seedRoles = Set<String>()
+        for v in variants {
+            if case let .seed(name) = v.seed, v.seedRole != "stable", seedRoles.insert("\(name)@\(v.seedRole)").inserted {
+                defs.append(seedNode(name, role: v.seedRole))
+            }
+        }
         for role in roles.sorted() {
             defs.append(NodeDefinition(id: NodeID("snapshot/\(role)"), rule: RoleSourceRule(
                 artifactKind: "snapshot", roleLink: snapshotRoleLink(flavor: conf.flavor, role: role),
@@ -115,7 +122,7 @@ public enum ProjectGraph {
                 treeDeps.append(fsscript!)
             }
             let snapshot = NodeID("snapshot/\(v.snapshotRole)")
-            let seed = NodeID(v.seed.nodeName)
+            let seed = NodeID(v.seedNode)
             let specID = NodeID("spec/\(suffix)")
             let specFile = SpecRule.specFile(for: v.nodeName)
             defs.append(NodeDefinition(id: specID, rule: SpecRule(target: v, flavor: conf.flavor, specFile: specFile,
@@ -126,7 +133,8 @@ public enum ProjectGraph {
                 specNode: specID, specPath: root + "/" + specFile, command: command, confPath: conf.confPath,
                 tarballExtension: CatalystConf.tarballExtension(compression: conf.compression),
                 requireDigests: !conf.digests.isEmpty, environment: options.catalystEnvironment),
-                dependencies: [specID, "init", seed]))
+                // The snapshot is a direct input: the spec carries only its date.
+                dependencies: [specID, "init", seed, snapshot]))
             // Images (CBuildImages): image/NAME.FMT and test/NAME for a stage4 listing `images`.
             defs += ImageNodes.definitions(for: v)
         }

@@ -31,9 +31,15 @@ public final class Workspace: @unchecked Sendable {
 
     public static func open(cwd: String = FileManager.default.currentDirectoryPath, explicit: String?,
                             access: Access, command: String, events: any EventSink,
-                            graphOptions: ProjectGraph.Options = .init()) throws -> Workspace {
+                            graphOptions: ProjectGraph.Options = .init(), naming: [String] = []) throws -> Workspace {
         let directory = try BuildDirectory.discover(from: cwd, explicit: explicit)
         let configuration = try BuildConfiguration.load(directory)
+        var graphOptions = graphOptions
+        // `stage4/NAME@testing` (what the nightly builds) can be named by
+        // log, history, status and explain: the graph then has those variants.
+        if graphOptions.roleVariants == nil, naming.contains(where: { $0.hasSuffix("@" + Nightly.testingRole) }) {
+            graphOptions.roleVariants = (role: Nightly.testingRole, targets: configuration.targets.keys.sorted())
+        }
         let graph = try ProjectGraph.build(configuration, options: graphOptions)
         let lock = try DirectoryLock.acquire(cacheDirectory: directory.cacheDirectory,
                                              mode: access == .mutating ? .exclusive : .shared, command: command)
@@ -43,7 +49,7 @@ public final class Workspace: @unchecked Sendable {
         let (database, recovered) = try StateDatabase.open(at: directory.cacheDirectory + "/state.db")
         if let recovered { events.emit(.diagnostic(Diagnostic(.warning, recovered))) }
         let ws = Workspace(directory: directory, configuration: configuration, database: database,
-                           digests: DigestCache(database: database), lock: lock, graph: graph, events: events, access: access,
+                           digests: DigestCache(database: database, root: directory.root), lock: lock, graph: graph, events: events, access: access,
                            cache: ProjectCache.make(configuration, events: events))
         if access == .mutating {
             let abandoned = try database.recoverAbandonedBuilds(now: Date())
@@ -61,19 +67,26 @@ public final class Workspace: @unchecked Sendable {
         self.directory = directory; self.configuration = configuration; self.database = database
         self.digests = digests; self.lock = lock; self.graph = graph; self.events = events; self.access = access
         self.cache = cache
+        self.tools = ToolIdentityProbe(database: database)
     }
+
+    /// Catalyst's identity, probed once per command and remembered in state.
+    public let tools: ToolIdentityProbe
 
     /// When the directory was moved or cloned since the last command, say so
     /// in one line; rendering `init` rewrites catalyst.conf with the new
     /// paths and rebuilds nothing (keys never contain the path).
+    /// The directory is recognised by a digest of its path: state names no
+    /// absolute path of the directory, so a moved one has nothing stale.
     private func noticeMove() throws {
-        let previous = try database.meta("root")
-        if let previous, previous != root {
-            events.emit(.diagnostic(Diagnostic(.note, "build directory moved from \(previous) to \(root); re-rendering catalyst.conf (nothing needs rebuilding)")))
+        let previous = try database.meta("root_digest")
+        let current = ContentHasher.digest(.sha256, root).description
+        if let previous, previous != current {
+            events.emit(.diagnostic(Diagnostic(.note, "build directory moved or copied to \(root); re-rendering catalyst.conf (nothing needs rebuilding)")))
         }
-        if previous != root || !FileManager.default.fileExists(atPath: root + "/" + InitRule.confFile) {
+        if previous != current || !FileManager.default.fileExists(atPath: root + "/" + InitRule.confFile) {
             _ = try renderInit()
-            try database.setMeta("root", root)
+            try database.setMeta("root_digest", current)
         }
     }
 
@@ -99,6 +112,7 @@ public final class Workspace: @unchecked Sendable {
                        keySalt: ProjectGraph.keySalt(configuration), events: events)
         e.inheritedLockDescriptor = lock.writerHolding == nil && access == .mutating ? lock.inheritableDescriptor : nil
         e.cache = cache
+        e.tools = tools
         return e
     }
 

@@ -50,6 +50,10 @@ public final class DigestCache: @unchecked Sendable {
     private let hitCount = LookupCounter(), missCount = LookupCounter(), racyCount = LookupCounter()
 
     private let racyMargin: Int64
+    /// The build directory: paths under it are stored relative to it, so
+    /// the table names no absolute path of this directory (a moved one
+    /// keeps its entries; the stat check still decides whether they hold).
+    private let rootPrefix: String?
 
     /// What a lookup compares: the stat data the digest was taken with.
     private struct Entry {
@@ -63,9 +67,10 @@ public final class DigestCache: @unchecked Sendable {
     }
 
     /// `racyMarginNs` is for tests that need a file to stay racy for longer.
-    public init(database: StateDatabase, concurrency: Int = ParallelHasher.defaultConcurrency,
+    public init(database: StateDatabase, root: String? = nil, concurrency: Int = ParallelHasher.defaultConcurrency,
                 racyMarginNs: Int64 = DigestCache.racyMarginNs) {
         self.database = database
+        self.rootPrefix = root.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         self.concurrency = concurrency
         self.racyMargin = racyMarginNs
     }
@@ -132,7 +137,7 @@ public final class DigestCache: @unchecked Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for r in batch {
-                try insert.execute(arguments: [r.path, r.device, r.inode, r.size, r.mtimeNs, r.ctimeNs, r.sha256, r.hashedAtNs])
+                try insert.execute(arguments: [storedPath(r.path), r.device, r.inode, r.size, r.mtimeNs, r.ctimeNs, r.sha256, r.hashedAtNs])
             }
         }
         lock.write {
@@ -217,8 +222,12 @@ public final class DigestCache: @unchecked Sendable {
                     guard let pathText = sqlite3_column_text(stmt, 0), let digestText = sqlite3_column_text(stmt, 6),
                           let digest = Self.parseSHA256(UnsafeBufferPointer(start: digestText, count: Int(sqlite3_column_bytes(stmt, 6))))
                     else { continue }
-                    let path = String(decoding: UnsafeBufferPointer(start: pathText, count: Int(sqlite3_column_bytes(stmt, 0))),
+                    var path = String(decoding: UnsafeBufferPointer(start: pathText, count: Int(sqlite3_column_bytes(stmt, 0))),
                                       as: UTF8.self)
+                    if pathText.pointee != UInt8(ascii: "/") {
+                        guard let rootPrefix else { continue }
+                        path = rootPrefix + path
+                    }
                     found[path] = Entry(device: sqlite3_column_int64(stmt, 1), inode: sqlite3_column_int64(stmt, 2),
                                         size: sqlite3_column_int64(stmt, 3), mtimeNs: sqlite3_column_int64(stmt, 4),
                                         ctimeNs: sqlite3_column_int64(stmt, 5), hashedAtNs: sqlite3_column_int64(stmt, 7),
@@ -267,6 +276,12 @@ public final class DigestCache: @unchecked Sendable {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
         default: return nil
         }
+    }
+
+    /// How a path is stored: relative when it is under the build directory.
+    private func storedPath(_ absolute: String) -> String {
+        guard let rootPrefix, absolute.hasPrefix(rootPrefix) else { return absolute }
+        return String(absolute.dropFirst(rootPrefix.count))
     }
 
     private static func absolute(_ path: String) -> String {

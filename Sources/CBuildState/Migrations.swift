@@ -78,6 +78,42 @@ enum Migrations {
                 CREATE INDEX node_build_running ON node_build(state) WHERE state = 'running';
                 """)
         }
+        m.registerMigration("v3") { db in
+            // Catalyst's identity (`CMD --version`) enters every stage's key;
+            // the probe's answer is remembered per command and executable
+            // fingerprint. Paths in state become relative to the build
+            // directory (a moved or cloned directory reads its own logs):
+            // the root last rendered (meta 'root') is stripped from log
+            // paths, messages and digest-cache rows, and is then forgotten
+            // (the directory is now recognised by a digest of its path).
+            try db.execute(sql: """
+                CREATE TABLE tool_identity (
+                    command TEXT PRIMARY KEY,
+                    fingerprint TEXT NOT NULL,
+                    output TEXT NOT NULL,
+                    probed_at REAL NOT NULL
+                );
+                UPDATE node_build
+                   SET log_path = substr(log_path, instr(log_path, '/.cache/logs/') + 1)
+                 WHERE log_path LIKE '/%' AND instr(log_path, '/.cache/logs/') > 0;
+                UPDATE node_build
+                   SET message = replace(replace(message, (SELECT value FROM meta WHERE key = 'root') || '/', ''),
+                                         (SELECT value FROM meta WHERE key = 'root'), '.')
+                 WHERE message IS NOT NULL AND (SELECT value FROM meta WHERE key = 'root') IS NOT NULL;
+                DELETE FROM file_digest
+                 WHERE (SELECT value FROM meta WHERE key = 'root') IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM file_digest f2
+                                WHERE f2.path = substr(file_digest.path, length((SELECT value FROM meta WHERE key = 'root')) + 2))
+                   AND substr(path, 1, length((SELECT value FROM meta WHERE key = 'root')) + 1)
+                       = (SELECT value FROM meta WHERE key = 'root') || '/';
+                UPDATE file_digest
+                   SET path = substr(path, length((SELECT value FROM meta WHERE key = 'root')) + 2)
+                 WHERE (SELECT value FROM meta WHERE key = 'root') IS NOT NULL
+                   AND substr(path, 1, length((SELECT value FROM meta WHERE key = 'root')) + 1)
+                       = (SELECT value FROM meta WHERE key = 'root') || '/';
+                DELETE FROM meta WHERE key = 'root';
+                """)
+        }
         return m
     }
 }

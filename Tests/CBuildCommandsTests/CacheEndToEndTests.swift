@@ -62,7 +62,7 @@ import Testing
         let mtime = try #require(try FileManager.default.attributesOfItem(atPath: stagePath)[.modificationDate] as? Date)
         #expect(mtime < fetchStarted, "dated to A's build, not to the download: \(mtime) vs \(fetchStarted)")
         let rows = try SystemProcessRunner().run(["sqlite3", b.path + "/.cache/state.db",
-                                                  "SELECT sha256 FROM file_digest WHERE path = '\(stagePath)'"])
+                                                  "SELECT sha256 FROM file_digest WHERE path = '\(stagePath.dropFirst(b.path.count + 1))'"])
         #expect(rows.stdoutString.hasPrefix("sha256:" + (try sha256(stagePath))), "\(rows.stdoutString)\(rows.stderrString)")
         for node in ["stage4/base", "stage4/aws/web"] {
             let link = "artifacts/out/\(node).tar.xz"

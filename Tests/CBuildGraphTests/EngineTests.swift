@@ -137,7 +137,7 @@ struct Fixture {
         let f = try Fixture(); defer { f.dir.remove() }
         try await f.build()
         let plan = try await f.engine(concatVersion: 2).plan(["act/one"])
-        #expect(plan.result("act/one")!.explanation.reasons.contains(.recipeChanged(old: "test-concat@1", new: "test-concat@2")))
+        #expect(plan.result("act/one")!.explanation.reasons.contains(.recipeChanged(old: "test-concat@1", new: "test-concat@2", note: nil)))
     }
 
     @Test func failureKeepsPreviousOutputCurrentAndBlocksDependents() async throws {

@@ -39,7 +39,8 @@ import Testing
         let log = try #require(r.logPath)
         #expect(message.contains("console log: \(log)"))
         // The log holds the whole console: the guest booted and powered off.
-        let console = try String(contentsOfFile: log, encoding: .isoLatin1)
+        #expect(!log.hasPrefix("/"), "logs are recorded relative to the build directory")
+        let console = try String(contentsOfFile: f.path(log), encoding: .isoLatin1)
         #expect(console.contains(SyntheticStage4.marker) && console.contains("reboot: Power down"))
         #expect(!FileManager.default.fileExists(atPath: f.path("artifacts/tests")), "a failed test records no output")
     }

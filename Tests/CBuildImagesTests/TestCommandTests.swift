@@ -10,6 +10,7 @@ import Testing
     /// A `catalyst` that reads the spec's output name and places `$FAKE_STAGE4` there.
     static let fakeCatalyst = """
         #!/bin/sh
+        [ "$1" = --version ] && { echo "fake-catalyst 1 (a test stand-in that copies a prepared stage4)"; exit 0; }
         while [ $# -gt 0 ]; do case "$1" in -f) spec="$2"; shift;; esac; shift; done
         get() { sed -n "s/^$1: *//p" "$spec" | head -n 1; }
         out="$FAKE_STOREDIR/builds/$(get rel_type)/$(get target)-$(get subarch)-$(get version_stamp).tar.xz"
@@ -60,6 +61,7 @@ import Testing
         guard xz.succeeded else { throw CocoaError(.fileWriteUnknown) }
         let catalyst = try ex.dir.write("fake-catalyst", Self.fakeCatalyst)
         chmod(catalyst, 0o755)
+        try ExampleBuildDirectory.setCatalystCommand(catalyst, in: ex.path)
         let target = ex.path + "/targets/vm/test.toml"
         let text = try String(contentsOfFile: target, encoding: .utf8)
         try (text + """

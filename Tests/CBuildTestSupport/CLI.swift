@@ -41,6 +41,10 @@ public struct ExampleBuildDirectory: Sendable {
             try fm.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try fm.copyItem(atPath: BuiltProducts.packageRoot + "/" + e, toPath: dest)
         }
+        // The simulator is this directory's catalyst for every command
+        // (its identity is in every stage's key, so status and explain
+        // must ask the same catalyst the builds ran).
+        try Self.setCatalystCommand(BuiltProducts.path("catalyst-sim"), in: dir.path)
         for d in snapshotDates { try placeSnapshot(date: d) }
         if let stableDate { try setSnapshotRole("stable", date: stableDate) }
         try placeSeed(name: "amd64-openrc", ident: "20261120T170000Z")
@@ -65,6 +69,14 @@ public struct ExampleBuildDirectory: Sendable {
         let link = dir.path + "/artifacts/snapshots/gentoo-\(role).sqfs"
         unlink(link)
         guard symlink("gentoo-\(date).xz.sqfs", link) == 0 else { throw BasicsError.io(path: link, operation: "symlink", errno: errno) }
+    }
+
+    /// Points `[catalyst] command` of the build directory at `dir` to `executable`.
+    public static func setCatalystCommand(_ executable: String, in dir: String) throws {
+        let conf = dir + "/cbuild.toml"
+        let lines = try String(contentsOfFile: conf, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        try lines.map { $0.hasPrefix("command = ") ? "command = [\"\(executable)\"]" : String($0) }.joined(separator: "\n")
+            .write(toFile: conf, atomically: true, encoding: .utf8)
     }
 
     /// A real tar.xz seed with a marker file.

@@ -39,6 +39,8 @@ public struct MirroredSite: Sendable {
             try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try fm.copyItem(atPath: BuiltProducts.packageRoot + "/" + e, toPath: to)
         }
+        // The simulator is the directory's catalyst for every command.
+        try ExampleBuildDirectory.setCatalystCommand(BuiltProducts.path("catalyst-sim"), in: dest)
     }
 
     /// Rewrites `[snapshots] mirrors` and `allow_http` in cbuild.toml.
