@@ -21,12 +21,16 @@ public struct ArtifactInfo: Sendable, Equatable {
     public var recorded: Bool
     /// Roles pointing at this file, sorted.
     public var roles: [String]
+    /// Verified once, but its bytes changed since: nothing will read it.
+    public var modified: Bool
 
     /// The snapshot date (same as `ident`).
     public var date: String { ident }
 
     public init(kind: String, name: String, ident: String, file: String, path: String, size: Int64,
-                verifiedAt: Date?, verifiedBy: String?, insecure: Bool, recorded: Bool, roles: [String]) {
+                verifiedAt: Date?, verifiedBy: String?, insecure: Bool, recorded: Bool, roles: [String],
+                modified: Bool = false) {
+        self.modified = modified
         self.kind = kind; self.name = name; self.ident = ident; self.file = file; self.path = path
         self.size = size; self.verifiedAt = verifiedAt; self.verifiedBy = verifiedBy
         self.insecure = insecure; self.recorded = recorded; self.roles = roles

@@ -159,6 +159,18 @@ struct ArtifactShelf: Sendable {
         return [a, b, c]
     }
 
+    /// Whether `ident`'s file still holds the bytes that were verified: a
+    /// stat when the file was not touched since, a re-hash otherwise.
+    func integrity(_ ident: String) -> VerifyResult.Status {
+        guard let record = try? database.artifact(path: relativePath(ident)) else { return .unrecorded }
+        if trustedRecord(ident) != nil { return .intact }
+        guard let size = Downloader.size(of: filePath(ident)) else { return .missing }
+        if size != record.size { return .modified("size is \(size) bytes, \(record.size) recorded") }
+        guard let d = try? ContentHasher.digestFile(at: filePath(ident), .sha256) else { return .missing }
+        if d.description == record.sha256 { return .intact }
+        return .modified("SHA-256 is \(d.shortHex(16))…, \(record.sha256.dropFirst(7).prefix(16))… recorded")
+    }
+
     /// The record for `ident` when its file is present and its content still matches (re-hashed).
     func intactRecord(_ ident: String) -> ArtifactRecord? {
         guard let record = try? database.artifact(path: relativePath(ident)),
@@ -240,7 +252,8 @@ struct ArtifactShelf: Sendable {
             return ArtifactInfo(kind: kind, name: name, ident: ident, file: file, path: filePath(ident),
                                 size: Downloader.size(of: filePath(ident)) ?? 0, verifiedAt: record?.verifiedAt,
                                 verifiedBy: record?.verifiedBy, insecure: record?.insecure ?? false,
-                                recorded: record != nil, roles: (byIdent[ident] ?? []).sorted())
+                                recorded: record != nil, roles: (byIdent[ident] ?? []).sorted(),
+                                modified: record != nil && integrity(ident) != .intact)
         }
     }
 

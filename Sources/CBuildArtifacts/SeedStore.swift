@@ -60,6 +60,39 @@ public final class SeedStore: Sendable {
 
     // MARK: fetch
 
+    /// Fetches the release `timestamp` of seed `name` (Gentoo keeps each
+    /// release under `releases/<arch>/autobuilds/<timestamp>/`), verifies
+    /// it like any seed (.asc, SHA512 and BLAKE2B from the signed .DIGESTS)
+    /// and points `role` at it: how an image is frozen at an older seed.
+    /// A role at a newer release is not moved back (that is a rollback).
+    public func fetch(name: String, role: String, timestamp: String, insecure: Bool) throws -> FetchOutcome {
+        let s = try settings(name)
+        try RoleName.validate(role)
+        guard ArtifactIdent.isReleaseStamp(timestamp) else { throw ArtifactError.invalidDate(timestamp) }
+        let shelf = shelf(s)
+        let mirrors = try Mirror.list(s.mirrors, allowHTTP: s.allowHTTP, what: "seed '\(name)'")
+        try shelf.ensureDirectory()
+        let current = try shelf.current(role)
+        if let current, current > timestamp {
+            throw ArtifactError.wouldMoveBackwards(kind: "seed", name: name, role: role, from: current, to: timestamp)
+        }
+        let path = "\(timestamp)/\(shelf.fileName(timestamp))"
+        if shelf.intactRecord(timestamp) != nil {
+            let move = try shelf.moveRole(role, to: timestamp, reason: "fetch", note: nil, artifact: nil, source: path)
+            return outcome(shelf, role: role, ident: timestamp, previous: move.from, moved: move.moved, downloaded: false)
+        }
+        let session = try FetchSession(store: self, seed: s, shelf: shelf, mirrors: mirrors, insecure: insecure)
+        for mirror in session.walk.usable {
+            guard let record = try session.download(ident: timestamp, path: path, advertisedSize: nil,
+                                                    from: mirror, locked: nil) else { continue }
+            let move = try shelf.moveRole(role, to: timestamp, reason: "fetch", note: insecure ? "--insecure" : nil,
+                                          artifact: record, source: path)
+            return outcome(shelf, role: role, ident: timestamp, previous: move.from, moved: move.moved, downloaded: true)
+        }
+        throw ArtifactError.notFound(what: "seed '\(name)' release \(timestamp) (\(s.autobuildsPath)/\(path))",
+                                     attempts: session.walk.attempts)
+    }
+
     /// Fetches the newest stage the signed listing names for seed `name`,
     /// verifies it, and points `role` at it. A role already at that release
     /// or newer is left alone (a listing never moves a role backwards).
@@ -157,6 +190,12 @@ public final class SeedStore: Sendable {
 
     public func current(name: String, role: String) throws -> String? { try shelf(settings(name)).current(role) }
 
+    /// Whether the stage seed `name`'s `role` points at still holds its verified bytes (nil: unset).
+    public func integrity(name: String, role: String) throws -> VerifyResult.Status? {
+        let shelf = try shelf(settings(name))
+        return try shelf.current(role).map { shelf.integrity($0) }
+    }
+
     @discardableResult
     public func promote(name: String, role: String, to ident: String) throws -> RoleMove {
         try shelf(settings(name)).promote(role, to: ident)
@@ -224,8 +263,10 @@ extension SeedStore {
 
         /// Downloads the stage at `path` (below the autobuilds directory) with
         /// its signature and digests, verifies all, and moves it into place.
-        /// nil when this mirror lacks one of the files.
-        func download(ident: String, path: String, advertisedSize: Int64, from mirror: Mirror,
+        /// nil when this mirror lacks one of the files. `advertisedSize`:
+        /// what the signed listing or the lock says (nil: a release named by
+        /// its timestamp, whose size only the signed digests vouch for).
+        func download(ident: String, path: String, advertisedSize: Int64?, from mirror: Mirror,
                       locked: LockFile.Entry?) throws -> ArtifactRecord? {
             let rel = seed.autobuildsPath + "/" + path
             let base = (path as NSString).lastPathComponent
@@ -244,10 +285,10 @@ extension SeedStore {
             guard let data = try walk.get(rel, from: mirror, as: file, resume: true) else { return nil }
             do {
                 let size = Downloader.size(of: data) ?? 0
-                if size < advertisedSize {
+                if let advertisedSize, size < advertisedSize {
                     throw ArtifactError.verificationFailed(file: url, reason: .truncated(expected: advertisedSize, actual: size))
                 }
-                if size > advertisedSize {
+                if let advertisedSize, size > advertisedSize {
                     throw ArtifactError.verificationFailed(file: url, reason: .sizeMismatch(expected: advertisedSize, actual: size))
                 }
                 let digests = try ContentHasher.digestFile(at: data, algorithms: ArtifactShelf.recordedAlgorithms)

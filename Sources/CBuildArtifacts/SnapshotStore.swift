@@ -147,6 +147,11 @@ public final class SnapshotStore: Sendable {
     /// The date `role` points at, nil when it points nowhere.
     public func current(role: String) throws -> String? { try shelf.current(role) }
 
+    /// Whether the file `role` points at still holds its verified bytes (nil: the role is unset).
+    public func integrity(role: String) throws -> VerifyResult.Status? {
+        try shelf.current(role).map { shelf.integrity($0) }
+    }
+
     /// All roles and their dates.
     public func roles() -> [String: String] { shelf.roles() }
 

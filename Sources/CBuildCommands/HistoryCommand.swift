@@ -23,9 +23,10 @@ struct HistoryCommand: AsyncParsableCommand {
             if global.json { terminal.line(try Session.json(rows)); return }
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            let table = [["WHEN", "NODE", "OUTCOME", "DURATION", "KEY"]] + rows.map {
+            let table = [["WHEN", "NODE", "OUTCOME", "DURATION", "KEY", "CATALYST"]] + rows.map {
                 [f.string(from: $0.startedAt), $0.node, $0.state.rawValue, $0.duration.map(Reporter.duration) ?? "-",
-                 String($0.key.dropFirst("sha256:".count).prefix(12))]
+                 String($0.key.dropFirst("sha256:".count).prefix(12)),
+                 $0.inputs.first { $0.name == "catalyst" }?.display ?? "-"]
             }
             terminal.out(rows.isEmpty ? "no builds recorded\n" : TableView.render(table))
         }

@@ -20,9 +20,15 @@ struct SeedCommand: AsyncParsableCommand {
     struct Fetch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download the seed named by the signed latest-stage3 listing, verify it (.asc, SHA512, BLAKE2B) and point a role at it.",
-            discussion: "Example: cbuild seed fetch amd64-openrc --role stable")
+            discussion: """
+                Examples:
+                  cbuild seed fetch amd64-openrc --role stable
+                  cbuild seed fetch amd64-openrc --timestamp 20261117T170000Z --role frozen
+                """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "The role to point at it.") var role: String = "stable"
+        @Option(help: ArgumentHelp("Fetch this release (its autobuilds timestamp) instead of the newest listed.", valueName: "TS"))
+        var timestamp: String?
         @Flag(help: "Fetch exactly the seeds cbuild.lock names, checked against it.") var locked = false
         @Flag(help: "Skip signature checks (digests are still checked). Recorded.") var insecure = false
         @Argument(help: "Seed name from [seeds.NAME] (all seeds when omitted).") var name: String?
@@ -32,7 +38,12 @@ struct SeedCommand: AsyncParsableCommand {
                 if insecure { reporter.emit(.diagnostic(Diagnostic(.warning, "--insecure: OpenPGP signatures are NOT checked; this is recorded with the seed"))) }
                 let store = ws.seedStore()
                 var outcomes: [FetchOutcome] = []
-                if locked {
+                if let timestamp {
+                    guard let name else {
+                        throw ValidationError("--timestamp needs the seed's name: cbuild seed fetch NAME --timestamp \(timestamp)")
+                    }
+                    outcomes.append(try store.fetch(name: name, role: role, timestamp: timestamp, insecure: insecure))
+                } else if locked {
                     outcomes = try store.fetchLocked(lock: try LockFile.read(at: ws.directory.path("cbuild.lock")), insecure: insecure)
                 } else {
                     let names = name.map { [$0] } ?? ws.configuration.project.seeds.map(\.name)

@@ -151,8 +151,10 @@ struct ArtifactRow: Codable {
     var insecure: Bool
     var roles: [String]
     var targets: [String]
+    var modified: Bool
 
     init(_ i: ArtifactInfo, targets: [String]) {
+        modified = i.modified
         name = i.name.isEmpty ? nil : i.name
         ident = i.ident; file = i.file; size = i.size; verifiedAt = i.verifiedAt; verifiedBy = i.verifiedBy
         insecure = i.insecure; roles = i.roles; self.targets = targets
@@ -164,7 +166,8 @@ struct ArtifactRow: Codable {
         let head = (rows.contains { $0.name != nil } ? ["SEED"] : []) + [identTitle, "SIZE", "VERIFIED", "KEY", "ROLES", "TARGETS"]
         let body = rows.map { r -> [String] in
             let key = r.insecure ? "INSECURE" : (r.verifiedBy.map { String($0.suffix(16)) } ?? "-")
-            return (r.name.map { [$0] } ?? []) + [r.ident, Reporter.bytes(r.size), r.verifiedAt.map(f.string(from:)) ?? "-",
+            let verified = r.modified ? "MODIFIED" : (r.verifiedAt.map(f.string(from:)) ?? "-")
+            return (r.name.map { [$0] } ?? []) + [r.ident, Reporter.bytes(r.size), verified,
                                                    key, r.roles.joined(separator: ","), r.targets.isEmpty ? "-" : r.targets.joined(separator: " ")]
         }
         return TableView.render([head] + body)

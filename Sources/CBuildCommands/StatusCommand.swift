@@ -23,6 +23,8 @@ struct StatusCommand: AsyncParsableCommand {
         var duration: Double?
         var output: String?
         var key: String?
+        /// Which catalyst built the current output (`catalyst --version`).
+        var catalyst: String?
     }
 
     func run() async throws {
@@ -33,6 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
             // Two queries for the whole table, not one per node.
             let current = try ws.database.currentBuildHeads()
             let lastAttempts = try ws.database.lastAttemptHeads()
+            let builtWith = try ws.database.currentInputDisplays(named: "catalyst")
             var rows: [Row] = []
             for r in plan.results where r.explanation.kind == .action || (!nodes.isEmpty && nodes.contains(r.node.name)) {
                 let cur = current[r.node.name]
@@ -54,7 +57,8 @@ struct StatusCommand: AsyncParsableCommand {
                     state = "blocked: " + why
                 }
                 rows.append(Row(node: r.node.name, state: state, lastBuild: (cur ?? last)?.startedAt,
-                                duration: (cur ?? last)?.duration, output: cur?.outputs.first?.path, key: r.key))
+                                duration: (cur ?? last)?.duration, output: cur?.outputs.first?.path, key: r.key,
+                                catalyst: builtWith[r.node.name]))
             }
             if global.json { terminal.line(try Session.json(rows)); return }
             let f = DateFormatter()

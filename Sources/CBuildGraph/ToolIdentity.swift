@@ -76,7 +76,10 @@ public final class ToolIdentityProbe: ToolIdentifying, @unchecked Sendable {
     public func identity(of command: [String], environment: [String: String]?) throws -> ToolIdentity {
         let env = environment ?? ProcessInfo.processInfo.environment
         let relevant = env.filter { $0.key.hasPrefix("CATALYST") }.sorted { $0.key < $1.key }
-        let memoKey = (command + relevant.map { "\($0.key)=\($0.value)" }).joined(separator: "\0")
+        // The environment enters as a digest: its values may name this
+        // directory, and state names no absolute path of it.
+        let envDigest = ContentHasher.digest(.sha256, relevant.map { "\($0.key)=\($0.value)" }.joined(separator: "\0")).hex
+        let memoKey = (command + ["env:" + envDigest]).joined(separator: "\0")
         lock.lock(); defer { lock.unlock() }
         if let id = known[memoKey] { return id }
         let fingerprint = try Self.fingerprint(command, path: env["PATH"], packageDatabase: packageDatabase)

@@ -128,16 +128,52 @@ public enum Doctor {
         }
         if let c = config {
             let flavor = c.project.catalyst.flavor
+            let state = FileManager.default.fileExists(atPath: dbPath) ? try? StateDatabase.openReadOnly(at: dbPath) : nil
+            let snapshots = state.map { SnapshotStore(root: directory.root, flavor: flavor, settings: MirrorSettings(mirrors: [], keyring: [], maxAgeDays: 1, allowHTTP: false),
+                                                      database: $0, runner: runner, events: NullEventSink(), now: { Date() }, actor: "") }
             for role in Set(c.targets.values.map(\.snapshot)).sorted() {
                 let link = directory.path(ProjectGraph.snapshotRoleLink(flavor: flavor, role: role))
-                if let t = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
-                    checks.append(Check("snapshot \(role)", .ok, t))
-                } else {
+                guard let t = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else {
                     checks.append(Check("snapshot \(role)", .warn, "role not set: `cbuild snapshot fetch --role \(role)`"))
+                    continue
                 }
+                checks.append(integrityCheck("snapshot \(role)", t, (try? snapshots?.integrity(role: role)) ?? nil,
+                                             refetch: "cbuild snapshot fetch --date \(t.filter(\.isNumber).prefix(8)) --role \(role)"))
+            }
+            let seeds = state.map { db in
+                SeedStore(root: directory.root, seeds: c.project.seeds.map {
+                    SeedSettings(name: $0.name, arch: $0.arch, variant: $0.variant, mirrors: [], keyring: [], allowHTTP: false)
+                }, database: db, runner: runner, events: NullEventSink(), now: { Date() }, actor: "")
+            }
+            var seedRoles = Set<String>()
+            for t in c.targets.values { if case let .seed(name) = t.seed { seedRoles.insert("\(name) \(t.seedRole ?? "stable")") } }
+            for f in c.fleets.values { if let r = f.overrides?.seedRole { for s in c.project.seeds { seedRoles.insert("\(s.name) \(r)") } } }
+            for entry in seedRoles.sorted() {
+                let parts = entry.split(separator: " ").map(String.init)
+                let link = directory.path(ProjectGraph.seedRoleLink(seed: parts[0], role: parts[1]))
+                guard let t = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else {
+                    checks.append(Check("seed \(parts[0]) \(parts[1])", .warn,
+                                        "role not set: `cbuild seed fetch \(parts[0])\(parts[1] == "stable" ? "" : " --role \(parts[1])")`"))
+                    continue
+                }
+                checks.append(integrityCheck("seed \(parts[0]) \(parts[1])", t,
+                                             (try? seeds?.integrity(name: parts[0], role: parts[1])) ?? nil,
+                                             refetch: "cbuild seed fetch \(parts[0]) --role \(parts[1])"))
             }
         }
         return checks
+    }
+
+    /// A role's file: ok when it holds the verified bytes (or was never
+    /// verified: placed by hand), fail when they changed since.
+    private static func integrityCheck(_ name: String, _ file: String, _ status: VerifyResult.Status?, refetch: String) -> Check {
+        switch status {
+        case let .modified(detail)?:
+            return Check(name, .fail, "\(file) changed since it was verified (\(detail)); catalyst will not read it: restore it or `\(refetch)`")
+        case .missing?: return Check(name, .fail, "\(file) is missing")
+        case .unrecorded?: return Check(name, .warn, "\(file) (no verification record: placed by hand?)")
+        case .intact?, nil: return Check(name, .ok, file)
+        }
     }
 }
 

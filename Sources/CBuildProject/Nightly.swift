@@ -72,7 +72,8 @@ public enum Nightly {
         let jobs = options.jobs ?? ws.configuration.project.catalyst.jobs
         let summary = options.dryRun ? try await engine.plan(nodes)
             : try await engine.build(nodes, options: .init(jobs: jobs, keepGoing: options.keepGoing, mayFail: mayFail))
-        report.add(summary, targets: Set(nodes), optional: mayFail, root: ws.root)
+        report.add(summary, targets: Set(nodes), optional: mayFail, root: ws.root,
+                   builtWith: (try? ws.database.currentInputDisplays(named: "catalyst")) ?? [:])
         report.interrupted = summary.interrupted
 
         let requiredFailed = report.nodes.contains { $0.required && ($0.outcome == "failed" || $0.outcome == "skipped" || $0.outcome == "interrupted") }

@@ -18,6 +18,8 @@ public struct NightlyReport: Codable, Sendable {
         public var logPath: String?
         public var message: String?
         public var logTail: String?
+        /// Which catalyst built the output (`catalyst --version`).
+        public var catalyst: String?
     }
 
     public var startedAt: Date
@@ -40,7 +42,8 @@ public struct NightlyReport: Codable, Sendable {
     public var reused: Int { nodes.filter { $0.outcome == "reused" || $0.outcome == "clean" }.count }
     public var failed: Int { nodes.filter { $0.outcome == "failed" }.count }
 
-    mutating func add(_ summary: BuildSummary, targets: Set<NodeID>, optional: Set<NodeID>, root: String) {
+    mutating func add(_ summary: BuildSummary, targets: Set<NodeID>, optional: Set<NodeID>, root: String,
+                      builtWith: [String: String] = [:]) {
         for r in summary.results where r.explanation.kind == .action {
             var tail: String?
             if r.outcome == .failed, let log = r.logPath {
@@ -49,7 +52,8 @@ public struct NightlyReport: Codable, Sendable {
             let out = r.outputs.first
             nodes.append(Node(node: r.node.name, outcome: r.outcome.rawValue, required: !optional.contains(r.node),
                               seconds: r.seconds, key: r.key, output: out?.path, sha256: out?.sha256,
-                              logPath: r.logPath, message: r.message, logTail: tail))
+                              logPath: r.logPath, message: r.message, logTail: tail,
+                              catalyst: r.outputs.isEmpty ? nil : builtWith[r.node.name]))
         }
     }
 

@@ -128,6 +128,23 @@ extension StateDatabase {
     }
 
     /// The newest attempt of a node, whatever its state.
+    /// The display of input `name` of every node's current build, in one
+    /// query (`status` shows which catalyst built each output).
+    public func currentInputDisplays(named name: String) throws -> [String: String] {
+        try read { db in
+            var out: [String: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT node_build.node, json_extract(i.value, '$.display')
+                FROM node_current JOIN node_build ON node_build.id = node_current.build_id, json_each(node_build.inputs) AS i
+                WHERE json_extract(i.value, '$.name') = ?
+                """, arguments: [name])
+            while let row = try rows.next() {
+                if let node: String = row[0], let display: String = row[1] { out[node] = display }
+            }
+            return out
+        }
+    }
+
     public func lastAttempt(node: String) throws -> NodeBuildRecord? {
         try read { db in
             try NodeBuildRecord.filter(NodeBuildRecord.Columns.node == node)

@@ -99,6 +99,20 @@ public final class StateDatabase: Sendable {
         }
     }
 
+    /// Opens an existing database for reading only: no migrations, nothing
+    /// written (`doctor`, which changes nothing).
+    public static func openReadOnly(at path: String) throws -> StateDatabase {
+        try StateDatabase(readOnlyAt: path)
+    }
+
+    private init(readOnlyAt path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        self.writer = try DatabaseQueue(path: path, configuration: config)
+        self.path = path
+    }
+
     /// An in-memory database for unit tests.
     public init() throws {
         let queue = try DatabaseQueue()

@@ -6,8 +6,8 @@ import GRDB
 /// tool again only when one of them changed. Table `tool_identity`.
 public struct ToolIdentityRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "tool_identity"
-    /// The probed command line and the environment that shapes its answer,
-    /// NUL-separated (the table's key).
+    /// The probed command line and a digest of the `CATALYST*` environment
+    /// it runs with, NUL-separated (the table's key).
     public var command: String
     /// `path:size:mtime_ns` of each executable the command names, `;`-separated.
     public var fingerprint: String

@@ -33,6 +33,24 @@ import Testing
         r.stderr.split(separator: "\n").map(String.init).filter { $0.contains("warning:") }
     }
 
+    @Test func simulatedOutputsInTheCacheAreNotFetchedByADirectoryWithAnotherCatalyst() throws {
+        let server = try WebDAVServer(); defer { server.stop() }
+        let a = try directory(server); defer { a.remove() }
+        #expect(try a.cbuild(["stage4/base"]).status == 0)
+        #expect(a.simRuns().count == 1)
+        let b = try directory(server); defer { b.remove() }
+        let tools = try TemporaryDirectory(prefix: "cbuild-catalyst"); defer { tools.remove() }
+        try ExampleBuildDirectory.setCatalystCommand(try CatalystWrapper.write(at: tools.path + "/catalyst", version: "Catalyst 4.1.1"), in: b.path)
+        let r = try b.cbuild(["stage4/base"])
+        #expect(r.status == 0, "\(r)")
+        #expect(b.simRuns().count == 1, "built here by its own catalyst, not fetched: \(r)")
+        #expect(!(r.stdout + r.stderr).contains("from cache"), "\(r)")
+        // A third directory with the simulator does fetch A's build.
+        let c = try directory(server); defer { c.remove() }
+        #expect(try c.cbuild(["stage4/base"]).status == 0)
+        #expect(c.simRuns().isEmpty, "same catalyst: fetched")
+    }
+
     @Test func aSecondDirectoryBuildsWhatTheFirstPushedWithoutRunningCatalyst() throws {
         let server = try WebDAVServer(); defer { server.stop() }
         let a = try directory(server); defer { a.remove() }

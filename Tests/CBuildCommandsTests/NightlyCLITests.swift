@@ -57,6 +57,17 @@ import Testing
         #expect(report["stableAfter"] as? String == "20261123")
         #expect(report["promoted"] as? Bool == true)
         #expect((report["nodes"] as? [[String: Any]])?.count == 3)
+        // Paths in the report are relative to the build directory; each node says which catalyst built it.
+        let text = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(!text.contains(ex.path), "the report names no absolute path of the directory")
+        for node in report["nodes"] as? [[String: Any]] ?? [] {
+            #expect((node["catalyst"] as? String)?.contains("SIMULATOR") == true, "\(node)")
+        }
+        // The variants the nightly built can be named: their log is there.
+        let log = try ex.cbuild(["log", "stage4/base@testing"])
+        #expect(log.status == 0 && log.stdout.contains("# cbuild:"), "\(log)")
+        let history = try ex.cbuild(["history", "stage4/base@testing"])
+        #expect(history.status == 0 && history.stdout.contains("stage4/base@testing"), "\(history)")
 
         // A second nightly the same day: no new snapshot, nothing built.
         let again = try nightly(ex)

@@ -31,6 +31,31 @@ extension MirrorFixture {
         try writeClearsigned(Self.sha512List, try signedText(Self.sha512List) + "\(sum)  \(file)\n")
     }
 
+    /// Adds the stage3 release `ident` (a small real tar.xz with its `.asc`
+    /// and clearsigned `.DIGESTS`) and, when `listed`, re-signs the
+    /// latest-stage3 listing to name it.
+    public func addSeed(ident: String, listed: Bool = true) throws {
+        let tree = try TemporaryDirectory(prefix: "cbuild-seedtree"); defer { tree.remove() }
+        try tree.write("etc/gentoo-release", "Gentoo Base System release 2.17\n")
+        try tree.write("etc/os-release", "NAME=Gentoo\nID=gentoo\nBUILD_ID=\"\(ident)\"\n")
+        let stage = "stage3-\(Self.arch)-\(Self.variant)-\(ident).tar.xz"
+        let dir = "releases/\(Self.arch)/autobuilds/\(ident)"
+        try FileManager.default.createDirectory(atPath: path(dir), withIntermediateDirectories: true)
+        let r = try SystemProcessRunner().run(["tar", "-C", tree.path, "--owner=0", "--group=0", "--numeric-owner",
+                                                "-cJf", path(dir + "/" + stage), "."])
+        guard r.succeeded else { throw BasicsError.processLaunch(executable: "tar", reason: r.stderrString) }
+        try signer.detachSign(path(dir + "/" + stage), output: path(dir + "/" + stage + ".asc"))
+        let b2 = try ContentHasher.digestFile(at: path(dir + "/" + stage), .blake2b512).hex
+        let sha = try ContentHasher.digestFile(at: path(dir + "/" + stage), .sha512).hex
+        let digests = tree.path + "/DIGESTS"
+        try "# BLAKE2B HASH\n\(b2)  \(stage)\n# SHA512 HASH\n\(sha)  \(stage)\n".write(toFile: digests, atomically: true, encoding: .utf8)
+        try signer.clearsign(digests, output: path(dir + "/" + stage + ".DIGESTS"))
+        if listed {
+            let size = try FileManager.default.attributesOfItem(atPath: path(dir + "/" + stage))[.size] as? Int64 ?? 0
+            try writeClearsigned(listingPath, "# Latest\n\(ident)/\(stage) \(size)\n")
+        }
+    }
+
     /// Changes one digit of the first digest in a clearsigned listing without
     /// re-signing it: gpgv then reports a BAD signature.
     public func breakSignedText(_ relative: String) throws {
