@@ -36,7 +36,16 @@ public struct ToolIdentity: Sendable, Hashable {
 /// Finds what a tool is. The engine gives rules one through `RuleContext`;
 /// the project's implementation remembers answers in the state database.
 public protocol ToolIdentifying: Sendable {
-    func identity(of command: [String], environment: [String: String]?) throws -> ToolIdentity
+    /// What `command + versionArguments` prints (standard output, or
+    /// standard error for tools that print their version there).
+    func identity(of command: [String], versionArguments: [String], environment: [String: String]?) throws -> ToolIdentity
+}
+
+extension ToolIdentifying {
+    /// `CMD --version`.
+    public func identity(of command: [String], environment: [String: String]?) throws -> ToolIdentity {
+        try identity(of: command, versionArguments: ["--version"], environment: environment)
+    }
 }
 
 /// A tool that could not tell what it is: the nodes that run it cannot be
@@ -48,9 +57,13 @@ public struct ToolIdentityError: UserError {
     public var exitStatus: ExitStatus { .nodeFailed }
     public var location: SourceLocation? { nil }
     public var message: String {
-        "cannot tell which catalyst this is: `\((command + ["--version"]).joined(separator: " "))` \(reason)"
+        "cannot tell which \(command.first.map { ($0 as NSString).lastPathComponent } ?? "tool") this is: `\(command.joined(separator: " "))` \(reason)"
     }
-    public var hint: String? { "install catalyst or set [catalyst] command (or --catalyst) to one that answers --version" }
+    public var hint: String? {
+        command.contains { ($0 as NSString).lastPathComponent.hasPrefix("catalyst") }
+            ? "install catalyst or set [catalyst] command (or --catalyst) to one that answers --version"
+            : "install \(command.first ?? "the tool") (`cbuild doctor` names the package)"
+    }
 }
 
 /// Runs `CMD --version` once per command and remembers the answer, in
@@ -73,13 +86,13 @@ public final class ToolIdentityProbe: ToolIdentifying, @unchecked Sendable {
         self.database = database; self.runner = runner; self.packageDatabase = packageDatabase
     }
 
-    public func identity(of command: [String], environment: [String: String]?) throws -> ToolIdentity {
+    public func identity(of command: [String], versionArguments: [String], environment: [String: String]?) throws -> ToolIdentity {
         let env = environment ?? ProcessInfo.processInfo.environment
         let relevant = env.filter { $0.key.hasPrefix("CATALYST") }.sorted { $0.key < $1.key }
         // The environment enters as a digest: its values may name this
         // directory, and state names no absolute path of it.
         let envDigest = ContentHasher.digest(.sha256, relevant.map { "\($0.key)=\($0.value)" }.joined(separator: "\0")).hex
-        let memoKey = (command + ["env:" + envDigest]).joined(separator: "\0")
+        let memoKey = (command + versionArguments + ["env:" + envDigest]).joined(separator: "\0")
         lock.lock(); defer { lock.unlock() }
         if let id = known[memoKey] { return id }
         let fingerprint = try Self.fingerprint(command, path: env["PATH"], packageDatabase: packageDatabase)
@@ -90,15 +103,16 @@ public final class ToolIdentityProbe: ToolIdentifying, @unchecked Sendable {
         }
         let result: ProcessResult
         do {
-            result = try runner.run(command + ["--version"], environment: environment, currentDirectory: nil, input: nil)
+            result = try runner.run(command + versionArguments, environment: environment, currentDirectory: nil, input: nil)
         } catch {
-            throw ToolIdentityError(command: command, reason: "could not start: \(error)")
+            throw ToolIdentityError(command: command + versionArguments, reason: "could not start: \(error)")
         }
         guard result.succeeded else {
             let err = result.stderrString.split(separator: "\n").first.map { ": \($0)" } ?? ""
-            throw ToolIdentityError(command: command, reason: "exited with status \(result.status)\(err)")
+            throw ToolIdentityError(command: command + versionArguments, reason: "exited with status \(result.status)\(err)")
         }
-        let id = ToolIdentity(command: command, output: result.stdoutString)
+        let printed = result.stdout.isEmpty ? result.stderrString : result.stdoutString
+        let id = ToolIdentity(command: command, output: printed)
         known[memoKey] = id
         try? database?.recordToolIdentity(ToolIdentityRecord(command: memoKey, fingerprint: fingerprint,
                                                              output: id.output, probedAt: Date()))

@@ -19,7 +19,11 @@ public struct BootTestRule: Rule {
     }
 
     public var recipeName: String { "boot-test" }
-    public var recipeVersion: Int { 1 }
+    /// 2: qemu's version and the OVMF firmware's content are inputs.
+    public var recipeVersion: Int { 2 }
+    public func recipeNote(since recipe: String) -> String? {
+        recipe.hasSuffix("@1") ? "key scheme changed: qemu's version and the OVMF firmware are now inputs" : nil
+    }
     public var kind: RuleKind { .action }
 
     var settingsText: String {
@@ -27,8 +31,11 @@ public struct BootTestRule: Rule {
     }
 
     public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
-        [NodeInput(name: "boot-settings", digest: ContentHasher.digest(.sha256, settingsText).description,
-                   display: settingsText.replacingOccurrences(of: "\n", with: ", "))]
+        let firmware = try Firmware.find()
+        return [NodeInput(name: "boot-settings", digest: ContentHasher.digest(.sha256, settingsText).description,
+                          display: settingsText.replacingOccurrences(of: "\n", with: ", ")),
+                try ImageTools.input(ImageTools.boot, context),
+                NodeInput(name: "firmware", digest: try context.digests.digest(of: firmware.code).description, display: firmware.code)]
     }
 
     public func inputName(for dependency: NodeID) -> String { dependency == imageNode ? "image" : dependency.name }

@@ -22,7 +22,9 @@ public struct ConvertedImageRule: Rule {
     }
 
     public var recipeName: String { "image-\(format.rawValue)" }
-    public var recipeVersion: Int { 1 }
+    /// 2: qemu-img's version is an input.
+    public var recipeVersion: Int { 2 }
+    public func recipeNote(since recipe: String) -> String? { ImageTools.note(since: recipe, version: recipeVersion) }
     public var kind: RuleKind { .action }
 
     var settingsText: String {
@@ -34,7 +36,8 @@ public struct ConvertedImageRule: Rule {
 
     public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
         [NodeInput(name: "format-settings", digest: ContentHasher.digest(.sha256, settingsText).description,
-                   display: settingsText.replacingOccurrences(of: "\n", with: ", "))]
+                   display: settingsText.replacingOccurrences(of: "\n", with: ", ")),
+         try ImageTools.input(ImageTools.convert, context)]
     }
 
     public func inputName(for dependency: NodeID) -> String { dependency == rawNode ? "raw" : dependency.name }

@@ -27,7 +27,9 @@ public struct RawImageRule: Rule {
     }
 
     public var recipeName: String { "image-raw" }
-    public var recipeVersion: Int { 1 }
+    /// 2: the image tools' versions are an input.
+    public var recipeVersion: Int { 2 }
+    public func recipeNote(since recipe: String) -> String? { ImageTools.note(since: recipe, version: recipeVersion) }
     public var kind: RuleKind { .action }
 
     /// The settings that shape the raw image's bytes, one per line.
@@ -48,7 +50,8 @@ public struct RawImageRule: Rule {
 
     public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
         [NodeInput(name: "image-settings", digest: ContentHasher.digest(.sha256, settingsText).description,
-                   display: settingsText.replacingOccurrences(of: "\n", with: ", "))]
+                   display: settingsText.replacingOccurrences(of: "\n", with: ", ")),
+         try ImageTools.input(ImageTools.raw, context)]
     }
 
     /// Enters the key as "stage4", whatever the variant: `stage4/web@canary`

@@ -94,6 +94,25 @@ import Testing
         }
     }
 
+    @Test func anUpgradedImageToolRebuildsExactlyTheImagesItShapes() async throws {
+        let f = try ImageFixture(); defer { f.remove() }
+        let tools = FixedToolVersions()
+        #expect(try await f.build(["image/vm/test.qcow2"], formats: ["qcow2"], tools: tools).failed.isEmpty)
+        // qemu-img converts the raw image: only the qcow2 is rebuilt.
+        tools.set("qemu-img", "qemu-img version 9.9.9\n")
+        let second = try await f.build(["image/vm/test.qcow2"], formats: ["qcow2"], tools: tools)
+        #expect(second.result("image/vm/test.raw")?.outcome == .clean)
+        let qcow2 = try #require(second.result("image/vm/test.qcow2"))
+        #expect(qcow2.outcome == .built)
+        #expect(qcow2.explanation.reasons.contains { $0.text.contains("qemu-img version 9.9.9") }, "\(qcow2.explanation.reasons.map(\.text))")
+        // mke2fs shapes the raw image's filesystem.
+        tools.set("mkfs.ext4", "mke2fs 9.0\n")
+        let third = try await f.build(["image/vm/test.qcow2"], formats: ["qcow2"], tools: tools)
+        #expect(third.result("image/vm/test.raw")?.outcome == .built)
+        #expect(third.result("stage4/vm/test")?.outcome == .clean, "the stage4 is not rebuilt")
+        #expect(f.counter.all == ["stage4/vm/test"])
+    }
+
     @Test func aChangedImageSettingRebuildsTheImageButNotTheStage4() async throws {
         let f = try ImageFixture(); defer { f.remove() }
         let first = try await f.build(["image/vm/test.qcow2"], formats: ["qcow2"])

@@ -38,6 +38,17 @@ struct PlacedStageRule: Rule {
     }
 }
 
+/// Tool versions as a test sets them: what an upgrade of one tool looks like.
+final class FixedToolVersions: ToolIdentifying, @unchecked Sendable {
+    private let lock = NSLock()
+    private var versions: [String: String] = [:]
+    func set(_ tool: String, _ version: String) { lock.lock(); versions[tool] = version; lock.unlock() }
+    func identity(of command: [String], versionArguments: [String], environment: [String: String]?) throws -> ToolIdentity {
+        lock.lock(); defer { lock.unlock() }
+        return ToolIdentity(command: command, output: versions[command[0]] ?? "\(command[0]) 1.0\n")
+    }
+}
+
 /// A build directory with a synthetic stage4 and the image nodes of the
 /// target `vm/test`, run through the real engine and database.
 struct ImageFixture {
@@ -71,9 +82,10 @@ struct ImageFixture {
     }
 
     func build(_ nodes: [NodeID], formats: [String] = ["qcow2", "vhd"],
-               settings: ImageConfig = ImageFixture.settings) async throws -> BuildSummary {
+               settings: ImageConfig = ImageFixture.settings, tools: (any ToolIdentifying)? = nil) async throws -> BuildSummary {
         let engine = Engine(graph: try graph(formats, settings: settings), database: db, root: dir.path,
                             digests: DirectFileDigester(), keySalt: ["catalyst-flavor=4"], events: NullEventSink())
+        if let tools { engine.tools = tools }
         return try await engine.build(nodes, options: .init(jobs: 1))
     }
 
