@@ -19,8 +19,22 @@ public struct CBuildCommand: AsyncParsableCommand {
         version: "cbuild 0.1.0",
         subcommands: [BuildCommand.self, ExplainCommand.self, StatusCommand.self, CleanCommand.self,
                       GraphCommand.self, SpecCommand.self, LogCommand.self, HistoryCommand.self,
-                      InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self],
+                      InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self,
+                      TargetsCommand.self],
         defaultSubcommand: BuildCommand.self)
 
     public init() {}
+
+    /// The README's usage block: one line per command, its synopsis and the
+    /// abstract `--help` shows (a test keeps the README equal to this).
+    public static func usageSummary() -> String {
+        var rows: [(String, String)] = [("cbuild [GLOBAL] [NODE...]", BuildCommand.configuration.abstract)]
+        for s in configuration.subcommands where s != BuildCommand.self {
+            let name = s.configuration.commandName ?? s._commandName
+            let subs = s.configuration.subcommands.map { $0.configuration.commandName ?? $0._commandName }
+            rows.append(("cbuild \(name)" + (subs.isEmpty ? "" : " " + subs.joined(separator: "|")), s.configuration.abstract))
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
 }

@@ -9,7 +9,7 @@ public enum CBuildMain {
     public static func run(_ arguments: [String]) async -> Int32 {
         let terminal = Terminal()
         do {
-            var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(arguments))
+            var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(try helpRequest(arguments)))
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -35,6 +35,32 @@ public enum CBuildMain {
             terminal.err(message + "\n")
             return code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue
         }
+    }
+
+    /// `cbuild help snapshot fetch` and `cbuild snapshot help fetch` both ask
+    /// for the help of `snapshot fetch`; a command that does not exist is
+    /// exit 2 naming it (ArgumentParser alone would print the root's help).
+    static func helpRequest(_ args: [String]) throws -> [String] {
+        func names(_ cs: [ParsableCommand.Type]) -> [String: ParsableCommand.Type] {
+            Dictionary(cs.map { ($0.configuration.commandName ?? $0._commandName, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        var level = names(CBuildCommand.configuration.subcommands)
+        var path: [String] = []
+        var i = 0
+        while i < args.count, args[i] != "help", let cmd = level[args[i]] {
+            path.append(args[i]); level = names(cmd.configuration.subcommands); i += 1
+        }
+        guard i < args.count, args[i] == "help" else { return args }
+        for word in args[(i + 1)...] where !word.hasPrefix("-") {
+            guard let cmd = level[word] else {
+                let within = path.isEmpty ? "cbuild" : "cbuild " + path.joined(separator: " ")
+                let suggestion = Suggest.closest(to: word, among: level.keys.sorted())
+                throw CommandError("unknown command '\(word)' for \(within)",
+                                   hint: suggestion.map { "did you mean '\($0)'?" } ?? "`\(within) --help` lists its commands")
+            }
+            path.append(word); level = names(cmd.configuration.subcommands)
+        }
+        return ["help"] + path
     }
 
     /// `cbuild -C DIR status` means `cbuild status -C DIR`: global options

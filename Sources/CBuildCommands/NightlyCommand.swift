@@ -13,7 +13,7 @@ struct NightlyCommand: AsyncParsableCommand {
             blocking the promotion. Because keys do not depend on the role, the stable
             targets are up to date right after the promotion (no catalyst run).
             Examples:
-              cbuild nightly --junit reports/nightly.xml --json reports/nightly.json
+              cbuild nightly --junit reports/nightly.xml --json-report reports/nightly.json
               cbuild nightly --targets stage4/vm/test --dry-run
             """)
     @OptionGroup var global: GlobalOptions

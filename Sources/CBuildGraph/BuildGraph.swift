@@ -35,11 +35,26 @@ public struct BuildGraph: Sendable {
     public var allIDs: [NodeID] { nodes.keys.sorted() }
 
     /// Resolves user-typed names; unknown ones fail with a did-you-mean.
+    /// What a mistyped name probably meant: a bare target name is the
+    /// target's node (`workstation` → `stage4/workstation`), else the
+    /// closest node name.
+    public func suggestion(for name: String) -> String? {
+        if !name.contains("/") {
+            let bare = nodes.keys.map(\.name).filter { n in
+                guard let slash = n.firstIndex(of: "/") else { return false }
+                return n[n.index(after: slash)...] == name && !n.hasPrefix("spec/") && !n.hasPrefix("confdir/")
+                    && !n.hasPrefix("overlay/") && !n.hasPrefix("fsscript/")
+            }.sorted()
+            if let first = bare.first { return first }
+        }
+        return Suggest.closest(to: name, among: nodes.keys.map(\.name).sorted())
+    }
+
     public func lookup(_ names: [String]) throws -> [NodeID] {
         try names.map { name in
             let id = NodeID(name)
             if nodes[id] != nil { return id }
-            throw GraphError.unknownNode(name, suggestion: Suggest.closest(to: name, among: nodes.keys.map(\.name)))
+            throw GraphError.unknownNode(name, suggestion: suggestion(for: name))
         }
     }
 

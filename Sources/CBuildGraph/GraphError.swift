@@ -40,8 +40,8 @@ public enum GraphError: UserError, Equatable {
 
     public var hint: String? {
         switch self {
-        case let .unknownNode(_, s?): return "did you mean '\(s)'? (`cbuild graph` lists every node)"
-        case .unknownNode: return "`cbuild graph` lists every node"
+        case let .unknownNode(_, s?): return "did you mean '\(s)'? (`cbuild targets` lists them)"
+        case .unknownNode: return "`cbuild targets` lists the targets, variants, fleets and images"
         case let .inputNotAvailable(_, i): return "build it first (`cbuild build \(i) --no-deps`), or build without --no-deps"
         default: return nil
         }
