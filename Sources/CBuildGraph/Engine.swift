@@ -143,7 +143,9 @@ public final class Engine: @unchecked Sendable {
                         // Blocked by a failed or (dry run) pending dependency?
                         if let bad = deps.first(where: { failed.contains($0) }) {
                             failed.insert(id)
-                            results[id] = skippedResult(id, def, because: bad, cause: results[bad]?.message)
+                            var skipped = skippedResult(id, def, because: bad, cause: results[bad]?.message)
+                            skipped.hint = results[bad]?.hint
+                            results[id] = skipped
                             continue
                         }
                         let pendingDeps = deps.filter { pending.contains($0) }
@@ -607,9 +609,11 @@ public final class Engine: @unchecked Sendable {
     private func failure(_ id: NodeID, _ def: NodeDefinition, _ error: Error, emit: Bool = true) -> NodeResult {
         let text = (error as? UserError).map { $0.message } ?? "\(error)"
         if emit { events.emit(.nodeFinished(node: id.name, outcome: "failed", seconds: 0, message: "\(error)")) }
-        return NodeResult(node: id, outcome: .failed,
-                          explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked, reasons: [], key: nil, previousKey: nil),
-                          seconds: 0, message: text, logPath: nil, outputs: [], key: nil)
+        var r = NodeResult(node: id, outcome: .failed,
+                           explanation: Explanation(node: id, kind: def.rule.kind, verdict: .blocked, reasons: [], key: nil, previousKey: nil),
+                           seconds: 0, message: text, logPath: nil, outputs: [], key: nil)
+        r.hint = (error as? UserError)?.hint
+        return r
     }
 
     // MARK: - helpers

@@ -26,6 +26,8 @@ public struct NodeResult: Sendable, Codable {
     public var explanation: Explanation
     public var seconds: Double
     public var message: String?
+    /// What to do about a failure caused by bad input (the error's hint).
+    public var hint: String? = nil
     public var logPath: String?
     public var outputs: [NodeOutput]
     public var key: String?

@@ -16,7 +16,10 @@ import Testing
         let state = Dictionary(uniqueKeysWithValues: rows.map { ($0["node"] as! String, $0["state"] as! String) })
         #expect(state["stage4/vm/test"] == "clean")
         #expect(state["stage4/workstation"] == "never built")
-        #expect(state["stage4/vm/test@canary"]?.hasPrefix("blocked: snapshot/testing") == true, "\(state)")
+        #expect(state["stage4/vm/test@canary"] == "blocked", "\(state)")
+        let canary = try #require(rows.first { $0["node"] as? String == "stage4/vm/test@canary" })
+        #expect((canary["blockedBy"] as? String)?.hasPrefix("snapshot/testing") == true, "\(canary)")
+        #expect((canary["hint"] as? String)?.contains("cbuild snapshot fetch --role testing") == true, "\(canary)")
 
         let table = try ex.cbuild(["status", "stage4/vm/test", "stage4/base"])
         #expect(table.stdout.split(separator: "\n").first?.hasPrefix("NODE") == true)
@@ -92,5 +95,62 @@ import Testing
         #expect(follow.status == 0, "\(follow)")
         #expect(follow.stdout.contains(">>> Emerging (8 of 8)"), "\(follow)")
         #expect(follow.stdout.contains("capture"), "followed to the end of the run")
+    }
+
+    @Test func aNodeBeingBuiltIsShownAsBuilding() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BuiltProducts.path("cbuild"))
+        p.arguments = ["-C", ex.path] + ExampleBuildDirectory.withSim(["stage4/vm/test"])
+        var env = ProcessInfo.processInfo.environment
+        env["CATALYST_SIM_SLEEP"] = "3"; env["CATALYST_SIM_RUNS_FILE"] = ex.runsFile; env["TERM"] = "dumb"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<100 where ex.simRuns().isEmpty { usleep(50_000) }
+        let status = try ex.cbuild(["status", "--json", "stage4/vm/test"])
+        p.waitUntilExit()
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]], "\(status)")
+        #expect(rows.first?["state"] as? String == "building", "\(status)")
+    }
+
+    @Test func statusTellsFailedBuildingReusedFleetsAndBlockedCausesOnce() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        #expect(try ex.cbuild(ExampleBuildDirectory.withSim(["stage4/base", "stage4/vm/test"])).status == 0)
+        // A failed attempt after a good build: status shows the attempt, not the good build.
+        try ex.edit("targets/vm/test.toml") { $0.replacingOccurrences(of: "packages = [", with: "packages = [\"app-misc/screen\", ") }
+        #expect(try ex.cbuild(ExampleBuildDirectory.withSim(["stage4/vm/test"]), environment: ["CATALYST_SIM_FAIL": "*"]).status == 1)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(try ex.cbuild(["status", "--json"]).stdout.utf8)) as? [[String: Any]])
+        let vm = try #require(rows.first { $0["node"] as? String == "stage4/vm/test" })
+        #expect(vm["state"] as? String == "failed", "\(vm)")
+        let attempt = try ex.cbuild(["history", "--json", "stage4/vm/test"])
+        let attempts = try #require(try JSONSerialization.jsonObject(with: Data(attempt.stdout.utf8)) as? [[String: Any]])
+        #expect(attempts.first?["state"] as? String == "failed")
+        #expect((vm["duration"] as? Double) == (attempts.first?["duration"] as? Double), "the failed attempt's duration: \(vm) \(attempts.first ?? [:])")
+
+        // The blocking cause is told once under the table, with its fix.
+        let table = try ex.cbuild(["status"])
+        #expect(table.stdout.components(separatedBy: "points nowhere").count == 2, "\(table)")
+        #expect(table.stdout.contains("blocked [1]") && table.stdout.contains("[1] snapshot/testing"), "\(table)")
+
+        // A fleet is clean only when every member is.
+        let fleet = try ex.cbuild(["status", "--json", "fleet/prod"])
+        let fleetRows = try #require(try JSONSerialization.jsonObject(with: Data(fleet.stdout.utf8)) as? [[String: Any]])
+        let prod = try #require(fleetRows.first { $0["node"] as? String == "fleet/prod" })
+        #expect((prod["state"] as? String)?.hasPrefix("failed (") == true, "\(prod)")
+
+        // --stale lists only what would run; --check exits 1 when something would.
+        let staleOnly = try ex.cbuild(["status", "--stale", "--json", "stage4/base", "stage4/vm/test"])
+        let names = (try JSONSerialization.jsonObject(with: Data(staleOnly.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["node"] as? String }
+        #expect(names == ["stage4/vm/test"], "\(staleOnly)")
+        #expect(try ex.cbuild(["status", "--check", "stage4/base"]).status == 0)
+        #expect(try ex.cbuild(["status", "--check", "stage4/vm/test"]).status == 1)
+
+        // A reused build shows how long building its output took, not 0 s.
+        try ex.edit("targets/vm/test.toml") { $0.replacingOccurrences(of: "packages = [\"app-misc/screen\", ", with: "packages = [") }
+        #expect(try ex.cbuild(ExampleBuildDirectory.withSim(["stage4/vm/test"])).status == 0)
+        let reused = try #require(try JSONSerialization.jsonObject(with: Data(try ex.cbuild(["status", "--json", "stage4/vm/test"]).stdout.utf8)) as? [[String: Any]])
+        #expect(reused.first?["state"] as? String == "clean")
+        #expect((reused.first?["duration"] as? Double ?? 0) > 0, "\(reused)")
     }
 }
