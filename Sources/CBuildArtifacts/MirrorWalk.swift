@@ -53,9 +53,9 @@ final class MirrorWalk {
             if case let .localIO(reason) = failure { throw ArtifactError.io(path: destination, reason: reason) }
             note(mirror, "\(relativePath): \(failure)")
             switch failure {
-            case .unreachable:
+            case let .unreachable(reason):
                 down.insert(mirror)
-                events.emit(.diagnostic(Diagnostic(.note, "mirror \(mirror) is unreachable (\(failure)); trying the next one")))
+                events.emit(.diagnostic(Diagnostic(.note, "mirror \(mirror) is unreachable (\(reason)); trying the next one")))
             case .interrupted:
                 events.emit(.diagnostic(Diagnostic(.warning, "download of \(url.absoluteString) broke off; the partial file is kept and resumed next time")))
             default:

@@ -59,11 +59,16 @@ struct BuildCommand: AsyncParsableCommand {
             let jobs = self.jobs ?? ws.configuration.project.catalyst.jobs
             let summary = try await engine.build(ids, options: .init(jobs: jobs, keepGoing: keepGoing, noDeps: noDeps))
             reporter.finish()
-            if global.json { terminal.line(try Session.json(summary)) }
-            else { terminal.out(SummaryView.render(summary, terminal: terminal)) }
+            if global.json { terminal.line(try Session.json(SummaryView.report(summary))) }
+            else if !global.quiet || !summary.failed.isEmpty || summary.interrupted {
+                // -q: only warnings and errors (a failure's lines are errors).
+                terminal.out(SummaryView.render(summary, terminal: terminal))
+            }
             if summary.interrupted { return .interrupted }
             return summary.failed.isEmpty ? .success : .nodeFailed
         }
         if status != .success { throw ExitWith(status) }
     }
 }
+
+extension BuildCommand: PrintsData {}

@@ -10,6 +10,11 @@ public enum CBuildMain {
         let terminal = Terminal()
         do {
             var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(try helpRequest(arguments)))
+            if arguments.contains("--json"), !(command is PrintsData) {
+                let name = type(of: command).configuration.commandName ?? "this command"
+                throw CommandError("--json is not accepted by `cbuild \(name)`: its output is not data",
+                                   hint: "--json works with build, explain, status, graph, history, targets, doctor, nightly, and snapshot/seed list and verify")
+            }
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {

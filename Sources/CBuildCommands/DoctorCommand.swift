@@ -37,3 +37,5 @@ struct DoctorCommand: AsyncParsableCommand {
         if checks.contains(where: { $0.level == .fail }) { throw ExitWith(.nodeFailed) }
     }
 }
+
+extension DoctorCommand: PrintsData {}

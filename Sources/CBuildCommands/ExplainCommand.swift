@@ -27,3 +27,5 @@ struct ExplainCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension ExplainCommand: PrintsData {}

@@ -101,7 +101,8 @@ enum ExplainView {
         let running = list.filter { $0.verdict == "build" }.count
         let reuse = list.filter { $0.verdict == "reuse" }.count
         if list.filter({ $0.verdict != "clean" }).isEmpty {
-            out += "everything is up to date (\(plan.results.filter { $0.explanation.kind == .action }.count) stage nodes checked)\n"
+            let n = plan.results.filter { $0.explanation.kind == .action }.count
+            out += "everything is up to date (\(n) stage \(n == 1 ? "node" : "nodes") checked)\n"
         } else {
             let cached = plan.results.filter { $0.explanation.verdict == .reuse && $0.explanation.isFromCache }.count
             let blocked = list.filter { $0.verdict == "blocked" }.count

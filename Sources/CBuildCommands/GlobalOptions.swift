@@ -2,6 +2,10 @@ import ArgumentParser
 import CBuildBasics
 import Foundation
 
+/// A command whose output is data: it takes `--json` (camelCase keys, like
+/// every JSON cbuild writes). `--json` on any other command is a usage error.
+protocol PrintsData {}
+
 /// Flags every command takes (SPEC section 7).
 public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .customShort("C"), help: ArgumentHelp("Use the build directory DIR instead of searching upwards for cbuild.toml.", valueName: "DIR"))
@@ -13,7 +17,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Flag(name: .shortAndLong, help: "Only errors and warnings.")
     public var quiet = false
 
-    @Flag(help: "Print data as JSON (status, explain, graph, history, snapshot list).")
+    @Flag(help: "Print data as JSON (build, explain, status, graph, history, targets, doctor, nightly, snapshot/seed list and verify).")
     public var json = false
 
     @Option(help: "Colour: auto, never, always.")

@@ -59,3 +59,5 @@ struct GraphCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension GraphCommand: PrintsData {}

@@ -32,3 +32,5 @@ struct HistoryCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension HistoryCommand: PrintsData {}

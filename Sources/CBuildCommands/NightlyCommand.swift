@@ -68,3 +68,5 @@ enum NightlyView {
         return out
     }
 }
+
+extension NightlyCommand: PrintsData {}

@@ -124,10 +124,14 @@ struct SeedCommand: AsyncParsableCommand {
         func run() async throws {
             let bad = try await Session.with(global, access: .readOnly, command: "cbuild seed verify") { ws, terminal, _ in
                 let results = try ws.seedStore().verify(name: name)
-                for r in results { terminal.line(FetchView.verify(r)) }
+                if global.json { terminal.line(try Session.json(results.map(FetchView.VerifyRow.init))) }
+                else { for r in results { terminal.line(FetchView.verify(r)) } }
                 return results.contains { $0.isProblem }
             }
             if bad { throw ExitWith(.verification) }
         }
     }
 }
+
+extension SeedCommand.List: PrintsData {}
+extension SeedCommand.Verify: PrintsData {}

@@ -108,7 +108,8 @@ struct SnapshotCommand: AsyncParsableCommand {
         func run() async throws {
             let bad = try await Session.with(global, access: .readOnly, command: "cbuild snapshot verify") { ws, terminal, _ in
                 let results = try ws.snapshotStore().verify()
-                for r in results { terminal.line(FetchView.verify(r)) }
+                if global.json { terminal.line(try Session.json(results.map(FetchView.VerifyRow.init))) }
+                else { for r in results { terminal.line(FetchView.verify(r)) } }
                 return results.contains { $0.isProblem }
             }
             if bad { throw ExitWith(.verification) }
@@ -118,6 +119,23 @@ struct SnapshotCommand: AsyncParsableCommand {
 
 /// Shared rendering for snapshot and seed commands.
 enum FetchView {
+    /// One file of `snapshot verify --json` / `seed verify --json`.
+    struct VerifyRow: Codable {
+        var kind: String, name: String?, ident: String, file: String
+        /// intact, modified, unrecorded, missing
+        var status: String
+        var detail: String?
+        init(_ r: VerifyResult) {
+            kind = r.kind; name = r.name.isEmpty ? nil : r.name; ident = r.ident; file = r.file
+            switch r.status {
+            case .intact: status = "intact"
+            case let .modified(d): status = "modified"; detail = d
+            case .unrecorded: status = "unrecorded"
+            case .missing: status = "missing"
+            }
+        }
+    }
+
     static func line(_ o: FetchOutcome) -> String {
         var s = o.downloaded ? "fetched and verified \(o.file)" : "already have \(o.file)"
         if let by = o.verifiedBy { s += " (signed by \(by))" }
@@ -173,3 +191,6 @@ struct ArtifactRow: Codable {
         return TableView.render([head] + body)
     }
 }
+
+extension SnapshotCommand.List: PrintsData {}
+extension SnapshotCommand.Verify: PrintsData {}

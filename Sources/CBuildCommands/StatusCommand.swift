@@ -156,3 +156,5 @@ enum TableView {
         }.joined(separator: "\n") + "\n"
     }
 }
+
+extension StatusCommand: PrintsData {}

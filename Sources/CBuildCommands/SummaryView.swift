@@ -26,4 +26,33 @@ enum SummaryView {
         }
         return out
     }
+
+    /// `cbuild --json NODE…`: the counts and one entry per node that was
+    /// built, reused, fetched, failed or not started — data, not every
+    /// spec's text.
+    struct Report: Codable {
+        struct Node: Codable {
+            var node: String
+            var outcome: String
+            var seconds: Double
+            var key: String?
+            var output: String?
+            var logPath: String?
+            var message: String?
+        }
+        var built: Int, reused: Int, fetched: Int, upToDate: Int, reRendered: Int, failed: Int, notStarted: Int
+        var interrupted: Bool
+        var nodes: [Node]
+    }
+
+    static func report(_ s: BuildSummary) -> Report {
+        let actions = s.results.filter { $0.explanation.kind == .action }
+        return Report(built: s.count(.built), reused: s.count(.reused), fetched: s.count(.fetched),
+                      upToDate: actions.filter { $0.outcome == .clean }.count, reRendered: s.count(.updated),
+                      failed: s.count(.failed), notStarted: s.count(.skipped), interrupted: s.interrupted,
+                      nodes: s.results.filter { $0.explanation.kind == .action || $0.outcome == .failed || $0.outcome == .skipped }.map {
+                          Report.Node(node: $0.node.name, outcome: $0.outcome.rawValue, seconds: $0.seconds, key: $0.key,
+                                      output: $0.outputs.first?.path, logPath: $0.logPath, message: $0.message)
+                      })
+    }
 }

@@ -56,3 +56,5 @@ struct TargetsCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension TargetsCommand: PrintsData {}
