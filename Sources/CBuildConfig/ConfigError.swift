@@ -97,7 +97,8 @@ public enum ConfigError: UserError, Equatable {
         case .notABuildDirectory, .invalidExplicitDirectory:
             return "run 'cbuild init' in an empty directory to create one, or pass -C DIR"
         case let .unknownKey(_, key, allowed):
-            return Suggest.didYouMean(key, among: allowed)
+            // A nested key (`kernel.confg`) is compared by its last part.
+            return Suggest.didYouMean(String(key.split(separator: ".").last ?? Substring(key)), among: allowed)
                 ?? "allowed keys: " + allowed.joined(separator: ", ")
         case let .invalidValue(_, _, _, hint):
             return hint

@@ -57,6 +57,9 @@ enum NameRules {
     static func useFlagName(_ s: String) -> String { s.hasPrefix("-") ? String(s.dropFirst()) : s }
 
     /// `sshd` or `sshd|default` — catalyst's rcadd form.
+    /// OpenRC's runlevels, where catalyst's `stage4/rcadd` puts services.
+    static let runlevels = ["boot", "default", "sysinit", "shutdown", "nonetwork"]
+
     static func isService(_ s: String) -> Bool {
         let parts = s.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 2, let name = parts.first, let first = name.unicodeScalars.first,

@@ -20,13 +20,26 @@ struct TOMLDocument: Sendable {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
+            let line = error.source.begin.line
             throw ConfigError.malformedTOML(
-                SourceLocation(file: file, line: error.source.begin.line, column: error.source.begin.column),
-                detail: error.description)
+                SourceLocation(file: file, line: line, column: error.source.begin.column),
+                detail: Self.explain(error.description, line: text.split(separator: "\n", omittingEmptySubsequences: false)
+                    .dropFirst(max(0, line - 1)).first.map(String.init) ?? ""))
         }
         let locator = TOMLKeyLocator(text: text)
         self.locator = locator
         entries = Self.entries(of: table, at: [], locator: locator)
+    }
+
+    /// TOMLKit's message, said plainly where it is cryptic: a string whose
+    /// closing quote is missing runs into the end of the line, which the
+    /// parser reports as a control character.
+    static func explain(_ detail: String, line: String) -> String {
+        let quotes = line.filter { $0 == "\"" }.count - line.components(separatedBy: "\\\"").count + 1
+        if detail.contains("control characters") && quotes % 2 == 1 {
+            return "unterminated string: a \" without its closing quote on this line (\(detail))"
+        }
+        return detail
     }
 
     /// Reads and parses `relative` under `directory`.

@@ -28,8 +28,16 @@ extension TableReader {
 
     /// `services`: `name` or `name|runlevel`.
     func services(_ key: String) throws -> [String] {
-        try checkedStrings(key, NameRules.isService, { "'\($0)' is not a service" },
-                           hint: "write 'name|runlevel', e.g. 'sshd|default'")
+        let values = try checkedStrings(key, NameRules.isService, { "'\($0)' is not a service" },
+                                        hint: "write 'name|runlevel', e.g. 'sshd|default'")
+        for (index, value) in values.enumerated() {
+            let parts = value.split(separator: "|", omittingEmptySubsequences: false)
+            guard parts.count == 2, !NameRules.runlevels.contains(String(parts[1])) else { continue }
+            throw invalid(key, index: index, "'\(parts[1])' in '\(value)' is not an OpenRC runlevel",
+                          hint: Suggest.didYouMean(String(parts[1]), among: NameRules.runlevels)
+                            ?? "runlevels: " + NameRules.runlevels.joined(separator: ", "))
+        }
+        return values
     }
 
     /// Names of features, targets or fleets, each at most once.

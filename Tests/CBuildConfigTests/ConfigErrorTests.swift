@@ -148,6 +148,20 @@ private let cbuild = ConfigFixtures.cbuildToml
         #expect(feature?.location?.column == 13)
     }
 
+    @Test func nestedKeysRunlevelsAndUnterminatedStringsAreToldPlainly() throws {
+        let dir = try fixture(["targets/web.toml": web("kernel = { confg = \"kernel/vm.config\" }")])
+        defer { dir.remove() }
+        let nested = expectLoadError(dir, file: "targets/web.toml", line: 7, key: "kernel.confg", contains: "unknown key 'kernel.confg'")
+        #expect(nested?.hint == "did you mean 'config'?", "\(String(describing: nested?.hint))")
+        try dir.write("targets/web.toml", web("services = [\"sshd|defualt\"]"))
+        let runlevel = expectLoadError(dir, file: "targets/web.toml", line: 7, key: "services", contains: "'defualt' in 'sshd|defualt' is not an OpenRC runlevel")
+        #expect(runlevel?.hint == "did you mean 'default'?")
+        try dir.write("targets/web.toml", web("description = \"a web server"))
+        expectLoadError(dir, file: "targets/web.toml", line: 7, key: nil, contains: "unterminated string")
+        try dir.write("targets/web.toml", web("services = [\"sshd|boot\", \"cronie|default\"]"))
+        #expect(throws: Never.self) { try BuildConfiguration.load(try BuildDirectory.discover(from: dir.path, explicit: nil)) }
+    }
+
     @Test func symlinkLeadingOutIsRefused() throws {
         let outside = try TemporaryDirectory(prefix: "cbuild-outside")
         defer { outside.remove() }
