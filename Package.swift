@@ -62,7 +62,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
-        .executableTarget(name: "cbuild", dependencies: ["CBuildCommands"]),
+        .executableTarget(name: "cbuild", dependencies: ["CBuildCommands"], plugins: ["BuildStamp"]),
+        // Stamps the cbuild executable with the git commit it is built from (`cbuild --version`).
+        .plugin(name: "BuildStamp", capability: .buildTool()),
         // Catalyst simulator for tests and the demo; follows catalyst's rules, never a real build.
         .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.

@@ -16,7 +16,7 @@ public struct CBuildCommand: AsyncParsableCommand {
             Exit codes: 0 ok, 1 a node failed, 2 usage or invalid build directory,
             3 verification failed, 4 another cbuild holds the lock, 130 interrupted.
             """,
-        version: "cbuild 0.1.0",
+        version: "cbuild \(CBuildMain.version)",
         subcommands: [BuildCommand.self, ExplainCommand.self, StatusCommand.self, CleanCommand.self,
                       GraphCommand.self, SpecCommand.self, LogCommand.self, HistoryCommand.self,
                       InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self,

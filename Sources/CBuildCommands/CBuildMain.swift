@@ -6,8 +6,15 @@ import Foundation
 /// clear line and a documented exit code (SPEC section 7): usage errors
 /// (including argument-parser errors) are 2, never 64.
 public enum CBuildMain {
-    public static func run(_ arguments: [String]) async -> Int32 {
+    /// The version `--version` prints, with the commit the executable was built from.
+    public static let version = "0.1.0"
+
+    public static func run(_ arguments: [String], commit: String = "unknown") async -> Int32 {
         let terminal = Terminal()
+        if arguments == ["--version"] {
+            terminal.out("cbuild \(version) (commit \(commit))\n")
+            return 0
+        }
         do {
             var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(try helpRequest(arguments)))
             if arguments.contains("--json"), !(command is PrintsData) {

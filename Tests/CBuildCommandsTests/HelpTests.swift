@@ -102,4 +102,12 @@ import Testing
         #expect(Self.readmeUsage(now) == expected,
                 "README's usage block differs from the commands' summaries; regenerate it with CBUILD_WRITE_README=1 swift test --filter theReadmeUsageIsTheCommandsOwnSummary")
     }
+
+    @Test func versionNamesTheCommitItWasBuiltFrom() throws {
+        let r = try CLI.run(["--version"])
+        #expect(r.status == 0, "\(r)")
+        let git = try SystemProcessRunner().run(["git", "-C", BuiltProducts.packageRoot, "rev-parse", "--short=12", "HEAD"])
+        let commit = git.succeeded ? git.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+        #expect(r.stdout.hasPrefix("cbuild \(CBuildMain.version) (commit \(commit)"), "\(r)")
+    }
 }
