@@ -26,7 +26,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Build only this one node: its stage inputs must be built here or in the cache (exit 2 otherwise); nothing runs when its key is already built here or in the cache.")
     var noDeps = false
     @Option(help: ArgumentHelp("Catalyst command to run instead of [catalyst] command, e.g. \"sudo catalyst\".", valueName: "CMD")) var catalyst: String?
-    @Argument(help: "Nodes to build (default: [project] default).") var nodes: [String] = []
+    @Argument(help: "Nodes to build (default: [project] default).", completion: NodeCompletion.kind) var nodes: [String] = []
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }

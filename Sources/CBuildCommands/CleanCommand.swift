@@ -20,7 +20,7 @@ struct CleanCommand: AsyncParsableCommand {
     @Flag(help: "Clean every node.") var all = false
     @Flag(name: [.customShort("n"), .long], help: "Only list what would be removed.") var dryRun = false
     @Flag(help: "Also remove downloaded snapshots and seeds of the cleaned roles.") var downloads = false
-    @Argument(help: "Nodes to clean.") var nodes: [String] = []
+    @Argument(help: "Nodes to clean.", completion: NodeCompletion.kind) var nodes: [String] = []
 
     func validate() throws {
         if all == !nodes.isEmpty { throw ValidationError("name nodes to clean, or --all") }

@@ -14,7 +14,7 @@ struct ExplainCommand: AsyncParsableCommand {
               cbuild explain --json fleet/prod
             """)
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Nodes to explain (default: [project] default).") var nodes: [String] = []
+    @Argument(help: "Nodes to explain (default: [project] default).", completion: NodeCompletion.kind) var nodes: [String] = []
 
     func run() async throws { try await ExplainCommand.explain(global: global, nodes: nodes) }
 

@@ -14,7 +14,7 @@ struct GraphCommand: AsyncParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "dot, json or mermaid.") var format: String = "dot"
-    @Argument(help: "Nodes (default: all).") var nodes: [String] = []
+    @Argument(help: "Nodes (default: all).", completion: NodeCompletion.kind) var nodes: [String] = []
 
     func validate() throws {
         guard ["dot", "json", "mermaid"].contains(format) else { throw ValidationError("--format must be dot, json or mermaid") }

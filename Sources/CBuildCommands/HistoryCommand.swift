@@ -14,7 +14,7 @@ struct HistoryCommand: AsyncParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "How many entries.") var limit: Int = 30
-    @Argument(help: "Only this node.") var node: String?
+    @Argument(help: "Only this node.", completion: NodeCompletion.kind) var node: String?
 
     func run() async throws {
         try await Session.with(global, access: .readOnly, command: "cbuild history", naming: node.map { [$0] } ?? []) { ws, terminal, _ in

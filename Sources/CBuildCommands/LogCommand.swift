@@ -14,7 +14,7 @@ struct LogCommand: AsyncParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Keep printing while the run goes on.") var follow = false
-    @Argument(help: "The node.") var node: String
+    @Argument(help: "The node.", completion: NodeCompletion.kind) var node: String
 
     func run() async throws {
         try await Session.with(global, access: .readOnly, command: "cbuild log", naming: [node]) { ws, terminal, _ in

@@ -19,7 +19,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "json, buildbot, slurm or gitlab.") var format: String = "json"
     @Flag(help: "Only jobs whose inputs are all available now.") var ready = false
-    @Argument(help: "Nodes (default: [project] default).") var nodes: [String] = []
+    @Argument(help: "Nodes (default: [project] default).", completion: NodeCompletion.kind) var nodes: [String] = []
 
     func validate() throws {
         guard ["json", "buildbot", "slurm", "gitlab"].contains(format) else {

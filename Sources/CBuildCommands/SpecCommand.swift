@@ -14,7 +14,7 @@ struct SpecCommand: AsyncParsableCommand {
               cbuild spec stage4/vm/test
             """)
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The node.") var node: String
+    @Argument(help: "The node.", completion: NodeCompletion.kind) var node: String
 
     func run() async throws {
         try await Session.with(global, access: .readOnly, command: "cbuild spec") { ws, terminal, reporter in

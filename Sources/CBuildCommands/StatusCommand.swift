@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "List only the nodes that would run (stale, never built, failed, blocked).") var stale = false
     @Flag(help: "Exit 1 when any listed node is not up to date (for scripts).") var check = false
-    @Argument(help: "Nodes (default: all).") var nodes: [String] = []
+    @Argument(help: "Nodes (default: all).", completion: NodeCompletion.kind) var nodes: [String] = []
 
     struct Row: Codable {
         var node: String

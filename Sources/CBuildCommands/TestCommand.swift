@@ -23,7 +23,7 @@ struct TestCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Seconds the marker may take (default: [image] boot_timeout).") var timeout: Int?
-    @Argument(help: "Image nodes, e.g. image/vm/test.qcow2.") var images: [String]
+    @Argument(help: "Image nodes, e.g. image/vm/test.qcow2.", completion: NodeCompletion.kind) var images: [String]
 
     func validate() throws {
         if images.isEmpty { throw ValidationError("name at least one image node, e.g. image/vm/test.qcow2") }

@@ -110,4 +110,18 @@ import Testing
         let commit = git.succeeded ? git.stdoutString.trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
         #expect(r.stdout.hasPrefix("cbuild \(CBuildMain.version) (commit \(commit)"), "\(r)")
     }
+
+    @Test func shellCompletionOffersTheDirectorysNodeNames() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try CLI.run(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("---completion"), "\(shell): \(script)")
+        }
+        // What the bash script asks when completing `cbuild status stage4/v<TAB>`.
+        let r = try SystemProcessRunner().run([BuiltProducts.path("cbuild"), "---completion", "status", "--", "positional@0", "2", "8",
+                                               "cbuild", "status", "stage4/v"], environment: nil, currentDirectory: ex.path, input: nil)
+        let words = r.stdoutString.split(separator: "\n").map(String.init)
+        #expect(words.contains("stage4/vm/test") && words.contains("stage4/vm/test@canary"), "\(r)")
+        #expect(!words.contains("stage4/base") && !words.contains { $0.hasPrefix("spec/") }, "\(r)")
+    }
 }
