@@ -44,7 +44,36 @@ struct InitCommand: AsyncParsableCommand {
             }
             if ignore { terminal.line("updated   .gitignore (artifacts/, .cache/)") }
             terminal.line("catalyst flavour \(ws.configuration.project.catalyst.flavor); storedir \(ws.root)/artifacts")
+            let steps = Self.nextSteps(ws)
+            terminal.line("next:")
+            terminal.out(TableView.render(steps.map { ["  " + $0.command, $0.why] }))
         }
+    }
+
+    /// What stands between this directory and a build, in the order to do
+    /// it: the snapshot roles and seeds the targets use that are not there
+    /// yet, then the build of `[project] default`.
+    static func nextSteps(_ ws: Workspace) -> [(command: String, why: String)] {
+        let c = ws.configuration
+        var steps: [(command: String, why: String)] = []
+        let flavor = c.project.catalyst.flavor
+        for role in Set(c.targets.values.map(\.snapshot)).sorted()
+        where (try? FileManager.default.destinationOfSymbolicLink(atPath: ws.directory.path(ProjectGraph.snapshotRoleLink(flavor: flavor, role: role)))) == nil {
+            steps.append(("cbuild snapshot fetch" + (role == "stable" ? "" : " --role \(role)"), "fetch and verify a snapshot for role '\(role)'"))
+        }
+        var seeds: [(String, String)] = []
+        for t in c.targets.values.sorted(by: { $0.name < $1.name }) {
+            if case let .seed(name) = t.seed, !seeds.contains(where: { $0 == (name, t.seedRole ?? "stable") }) { seeds.append((name, t.seedRole ?? "stable")) }
+        }
+        for (name, role) in seeds
+        where (try? FileManager.default.destinationOfSymbolicLink(atPath: ws.directory.path(ProjectGraph.seedRoleLink(seed: name, role: role)))) == nil {
+            steps.append(("cbuild seed fetch \(name)" + (role == "stable" ? "" : " --role \(role)"), "fetch and verify the stage3 seed"))
+        }
+        if Executables.find(c.project.catalyst.command.first ?? "catalyst") == nil {
+            steps.append(("cbuild doctor", "\(c.project.catalyst.command.joined(separator: " ")) is not installed here: see what a build needs"))
+        }
+        steps.append(("cbuild " + c.project.defaultNodes.joined(separator: " "), "build [project] default"))
+        return steps
     }
 
     private static func snapshot(target: String) -> [String: Data] {

@@ -4,7 +4,19 @@ import CBuildGraph
 /// The tools an image rule runs, asked for their versions: their answers
 /// are one input of the rule's key ("tools"), so an upgrade of e2fsprogs
 /// or qemu rebuilds exactly the images it shapes, and `explain` says so.
-enum ImageTools {
+public enum ImageTools {
+    /// Debian packages that provide each tool, for hints.
+    public static var packages: [String: String] { ToolRunner.packages }
+
+    /// The tools images of `formats` need, boot tests included (`doctor` checks them).
+    public static func needed(formats: Set<String>) -> [String] {
+        guard !formats.isEmpty else { return [] }
+        var names = raw.map(\.name) + ["mmd"]
+        if formats.contains(where: { $0 != "raw" }) { names += convert.map(\.name) }
+        if formats.contains("qcow2") { names += boot.map(\.name) }
+        return names
+    }
+
     /// A tool and the arguments that make it print its version.
     struct Tool {
         let name: String

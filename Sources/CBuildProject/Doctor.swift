@@ -1,6 +1,7 @@
 import CBuildArtifacts
 import CBuildBasics
 import CBuildConfig
+import CBuildImages
 import CBuildState
 import Foundation
 
@@ -92,9 +93,19 @@ public enum Doctor {
         case "zstd": tools.append("zstd")
         default: break
         }
+        // What the configured targets' images and boot tests run.
+        let formats = Set(config?.targets.values.flatMap(\.images) ?? [])
+        for t in ImageTools.needed(formats: formats) where !tools.contains(t) { tools.append(t) }
+        let extra = ["mksquashfs": "squashfs-tools", "unsquashfs": "squashfs-tools"]
         for t in tools {
             let p = Executables.find(t)
-            checks.append(Check(t, p == nil ? .fail : .ok, p ?? "not found"))
+            let package = ImageTools.packages[t] ?? extra[t] ?? t
+            checks.append(Check(t, p == nil ? .fail : .ok, p ?? "not found: install \(package) (Debian: apt-get install \(package))"))
+        }
+        if formats.contains("qcow2") {
+            let firmware = try? Firmware.find()
+            checks.append(Check("OVMF firmware", firmware == nil ? .fail : .ok,
+                                firmware?.code ?? "not found: boot tests need UEFI firmware (Debian: apt-get install ovmf; Gentoo: sys-firmware/edk2-bin)"))
         }
 
         // disk space

@@ -101,3 +101,20 @@ import Testing
         }
     }
 }
+
+@Suite struct InitNextStepsTests {
+    @Test func initEndsWithTheNextStepsItCanSee() throws {
+        let parent = try TemporaryDirectory(prefix: "cbuild-next"); defer { parent.remove() }
+        let site = parent.path + "/site"
+        let fresh = try CLI.run(["-C", site, "init"])
+        #expect(fresh.status == 0, "\(fresh)")
+        let next = fresh.stdout.components(separatedBy: "next:").last ?? ""
+        #expect(next.contains("cbuild snapshot fetch") && next.contains("cbuild seed fetch amd64-openrc"), "\(fresh)")
+        // A directory whose roles are in place only needs the build.
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let ready = try ex.cbuild(["init"])
+        let steps = ready.stdout.components(separatedBy: "next:").last ?? ""
+        #expect(!steps.contains("fetch") && steps.contains("cbuild fleet/prod"), "\(ready)")
+    }
+}
+
