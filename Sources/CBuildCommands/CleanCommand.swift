@@ -61,7 +61,13 @@ struct CleanCommand: AsyncParsableCommand {
             }.sorted()
             let kept = files.intersection(keep).sorted()
             if dryRun {
-                for f in remove { terminal.line("would remove \(f)") }
+                var total: Int64 = 0
+                for f in remove {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: ws.root + "/" + f)[.size] as? Int64) ?? 0
+                    total += size
+                    terminal.line("would remove \(f) (\(Reporter.bytes(size)))")
+                }
+                terminal.line("would free \(Reporter.bytes(total))")
                 for f in kept { terminal.line("would keep \(f) (used by another node)") }
                 terminal.line("would forget the records of \(ids.count) node(s)")
                 return

@@ -42,6 +42,11 @@ extension StateDatabase {
         }
     }
 
+    /// Every role move of every snapshot and seed role, newest first.
+    public func allRoleHistory(limit: Int = 100) throws -> [RoleMoveRecord] {
+        try read { db in try RoleMoveRecord.order(Column("id").desc).limit(limit).fetchAll(db) }
+    }
+
     /// Role moves of a kind and name, newest first; all roles when `role` is nil.
     public func roleHistory(kind: String, name: String, role: String? = nil) throws -> [RoleMoveRecord] {
         try read { db in

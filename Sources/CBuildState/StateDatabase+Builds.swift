@@ -145,6 +145,15 @@ extension StateDatabase {
         }
     }
 
+    /// Every build whose outputs may be used (succeeded, reused, fetched), newest first.
+    public func allGoodBuilds() throws -> [NodeBuildRecord] {
+        try read { db in
+            try NodeBuildRecord.fetchAll(db, sql: """
+                SELECT * FROM node_build WHERE state IN ('succeeded','reused','fetched') ORDER BY id DESC
+                """)
+        }
+    }
+
     public func lastAttempt(node: String) throws -> NodeBuildRecord? {
         try read { db in
             try NodeBuildRecord.filter(NodeBuildRecord.Columns.node == node)
