@@ -49,16 +49,19 @@ let package = Package(
         .target(name: "CBuildImages", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildCatalyst",
         ]),
+        // Security: PMS versions, stage package manifests from /var/db/pkg, GLSAs
+        // from snapshots, portage's matching rules, audits and package diffs.
+        .target(name: "CBuildSecurity", dependencies: ["CBuildBasics", "CBuildState"]),
         // Assembles the whole graph from the configuration; opens a workspace
         // (lock, database, moved-directory check) for a command.
         .target(name: "CBuildProject", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache", "CBuildSecurity",
         ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildSecurity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -82,6 +85,7 @@ let package = Package(
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
         .testTarget(name: "CBuildImagesTests", dependencies: ["CBuildImages", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCacheTests", dependencies: ["CBuildCache", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildSecurityTests", dependencies: ["CBuildSecurity", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
     ]

@@ -1,0 +1,89 @@
+/// The result of auditing stage builds against one snapshot's advisories:
+/// one finding per (node, advisory, installed package), the advisory files
+/// that were skipped, and the snapshot audited against.
+public struct AuditReport: Sendable, Codable, Equatable {
+    /// One installed package of one node that one advisory affects.
+    public struct Finding: Sendable, Codable, Equatable {
+        public var node: String
+        public var advisory: String
+        public var title: String
+        public var severity: Advisory.Severity
+        /// `cat/pn`.
+        public var package: String
+        public var installed: String
+        public var slot: String
+        /// The unaffected ranges (`>=1.2.3`), what the advisory calls fixed.
+        public var fix: [String]
+        /// The advisory's resolution text.
+        public var resolution: String
+        /// The lowest fixed version the audited snapshot's tree offers, or nil.
+        public var fixedIn: String?
+    }
+
+    /// One audited node: which build, how many packages.
+    public struct Audited: Sendable, Codable, Equatable {
+        public var node: String
+        public var output: String
+        public var packages: Int
+        public var arch: String
+    }
+
+    public var snapshotDate: String
+    public var snapshotSHA256: String
+    public var advisoryCount: Int
+    public var nodes: [Audited]
+    public var findings: [Finding]
+    public var problems: [AdvisoryProblem]
+    /// The tree had no `metadata/glsa` directory: nothing could be checked.
+    public var noAdvisoryDirectory: Bool
+
+    /// Whether a finding is at or above `threshold`.
+    public func fails(at threshold: Advisory.Severity) -> Bool {
+        findings.contains { $0.severity >= threshold }
+    }
+
+    /// Distinct advisories among the findings.
+    public var affectingAdvisories: [String] { Array(Set(findings.map(\.advisory))).sorted() }
+    /// Distinct nodes among the findings.
+    public var affectedNodes: [String] { Array(Set(findings.map(\.node))).sorted() }
+    /// Advisories every finding of which the snapshot's tree fixes.
+    public var fixedAdvisories: [String] {
+        affectingAdvisories.filter { id in findings.filter { $0.advisory == id }.allSatisfy { $0.fixedIn != nil } }
+    }
+}
+
+/// Audits package manifests against a snapshot's advisories.
+public enum Auditor {
+    /// One node to audit: its name, the build output read, its manifest, its arch keyword.
+    public struct Subject: Sendable {
+        public var node: String
+        public var output: String
+        public var manifest: PackageManifest
+        public var arch: String
+        public init(node: String, output: String, manifest: PackageManifest, arch: String) {
+            self.node = node; self.output = output; self.manifest = manifest; self.arch = arch
+        }
+    }
+
+    public static func audit(_ subjects: [Subject], against snapshot: SnapshotAdvisories) -> AuditReport {
+        var findings: [AuditReport.Finding] = []
+        for s in subjects {
+            for a in snapshot.advisories {
+                for m in AdvisoryMatcher.matches(a, installed: s.manifest.packages, arch: s.arch) {
+                    let fixed = AdvisoryMatcher.minimalUpgrade(for: m.installed, entry: m.entry,
+                                                               offered: snapshot.offered[m.entry.package.cp] ?? [])
+                    findings.append(.init(node: s.node, advisory: a.id, title: a.title, severity: a.severity,
+                                          package: m.installed.package.cp, installed: m.installed.version.text,
+                                          slot: m.installed.slot, fix: m.entry.unaffected.map(\.description),
+                                          resolution: a.resolution, fixedIn: fixed?.text))
+                }
+            }
+        }
+        findings.sort { ($0.node, $0.advisory, $0.package) < ($1.node, $1.advisory, $1.package) }
+        return AuditReport(snapshotDate: snapshot.date, snapshotSHA256: snapshot.sha256,
+                           advisoryCount: snapshot.advisories.count,
+                           nodes: subjects.map { .init(node: $0.node, output: $0.output, packages: $0.manifest.packages.count, arch: $0.arch) },
+                           findings: findings, problems: snapshot.problems,
+                           noAdvisoryDirectory: !snapshot.hasAdvisoryDirectory)
+    }
+}
