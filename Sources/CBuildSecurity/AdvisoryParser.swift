@@ -44,6 +44,11 @@ public enum AdvisoryParser {
     final class TreeBuilder: NSObject, XMLParserDelegate {
         var stack: [Element] = []
         var root: Element?
+        /// Where the first error was seen (libxml2 moves on before reporting it).
+        var errorLine: Int?
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            if errorLine == nil { errorLine = parser.lineNumber }
+        }
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
             let e = Element(name: elementName, attributes: attributeDict)
@@ -59,6 +64,16 @@ public enum AdvisoryParser {
         }
     }
 
+    /// libxml2's error as words (`tagNameMismatchError` → "tag name mismatch").
+    static func describe(_ error: NSError) -> String {
+        guard let code = XMLParser.ErrorCode(rawValue: error.code) else { return "XML error \(error.code)" }
+        var name = String(describing: code)
+        if name.hasSuffix("Error") { name.removeLast(5) }
+        var words = ""
+        for c in name { if c.isUppercase { words += " " + c.lowercased() } else { words.append(c) } }
+        return words + " (libxml2 error \(error.code))"
+    }
+
     /// Parses the bytes of `file` (its path inside the tree, for messages and the id check).
     public static func parse(_ data: Data, file: String) throws -> Advisory {
         let parser = XMLParser(data: data)
@@ -67,8 +82,8 @@ public enum AdvisoryParser {
         let builder = TreeBuilder()
         parser.delegate = builder
         guard parser.parse(), let root = builder.root else {
-            let reason = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "not an XML document"
-            let line = parser.lineNumber > 0 ? parser.lineNumber : nil
+            let reason = parser.parserError.map { Self.describe($0 as NSError) } ?? "not an XML document"
+            let line = builder.errorLine ?? (parser.lineNumber > 0 ? parser.lineNumber : nil)
             throw AdvisoryProblem(file: file, line: line, message: "malformed XML: \(reason)")
         }
         func fail(_ message: String) -> AdvisoryProblem { AdvisoryProblem(file: file, message: message) }
