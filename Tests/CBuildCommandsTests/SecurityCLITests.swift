@@ -149,4 +149,31 @@ import Testing
         let bad = try ex.cbuild(["audit", "stage4/vm/test", "--snapshot", "testing"])
         #expect(bad.status == 3 && bad.stderr.contains("gentoo-20261123.xz.sqfs") && bad.stderr.contains("changed since it was verified"), "\(bad)")
     }
+
+    @Test func theNightlyAuditsStableAgainstTestingsAdvisories() throws {
+        let ex = try ExampleBuildDirectory(snapshotDates: ["20261120"], stableDate: "20261120")
+        let mirror = try MirrorFixture()
+        defer { ex.remove(); mirror.remove() }
+        try FileManager.default.copyItem(atPath: mirror.keyFile, toPath: ex.path + "/keys/mirror.asc")
+        try ex.edit("cbuild.toml") {
+            $0.replacingOccurrences(of: "mirrors = [\"file:///srv/gentoo-mirror\"]", with: "mirrors = [\"\(mirror.fileURL)\"]")
+              .replacingOccurrences(of: "targets = [\"fleet/prod\"]", with: "targets = [\"stage4/vm/test\"]")
+              .replacingOccurrences(of: "optional = [\"stage4/azure/web\"]", with: "optional = []")
+        }
+        #expect(try ex.cbuild(ExampleBuildDirectory.withSim(["stage4/vm/test"])).status == 0)
+        let junit = ex.path + "/reports/nightly.xml", json = ex.path + "/reports/nightly.json"
+        let r = try ex.cbuild(["nightly", "--catalyst", BuiltProducts.path("catalyst-sim"), "--junit", junit, "--json-report", json],
+                              environment: ["CBUILD_NOW": "20261125"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("stable: 1 GLSA affects 1 image; testing fixes it"), "\(r)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("name=\"stage4/vm/test GLSA 202611-01\"") && xml.contains("<failure message=\"GLSA 202611-01 (low)"), "\(xml)")
+        #expect(xml.contains("testing 20261123 offers 1.1"), "\(xml)")
+        let lint = try SystemProcessRunner().run(["xmllint", "--noout", junit])
+        #expect(lint.succeeded, "\(lint.stderrString)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let security = try #require(report["security"] as? [String: Any])
+        #expect(security["snapshotDate"] as? String == "20261123")
+        #expect((security["findings"] as? [[String: Any]])?.map { $0["node"] as? String } == ["stage4/vm/test"])
+    }
 }
