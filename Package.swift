@@ -66,8 +66,9 @@ let package = Package(
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
         .executableTarget(name: "cbuild", dependencies: ["CBuildCommands"]),
-        // Catalyst simulator for tests and the demo; follows catalyst's rules, never a real build.
-        .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
+        // Catalyst simulator for tests and the demo; follows catalyst's rules, never a real build
+        // (CBuildSecurity only for PMS version order: emerge picks the best ebuild).
+        .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics", "CBuildSecurity"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
             "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages",

@@ -20,6 +20,9 @@ struct EmergeSimulator {
     /// `USE` file. Real portage records the flags of the package's IUSE (plus
     /// implicit ones); the simulator knows no IUSE, so every package gets all.
     var useFlags: [String] = []
+    /// The snapshot's ebuilds: an unpinned atom gets the best version they
+    /// offer (as emerge picks it), 1.0 when the tree has none of the package.
+    var tree: RepositoryTree?
 
     /// The enabled flags of a USE list, as portage's incremental stacking leaves them.
     static func enabledFlags(_ words: [String]) -> [String] {
@@ -37,7 +40,8 @@ struct EmergeSimulator {
     mutating func emerge(_ atoms: [String], controllerCommand: [String]) throws -> [PackageAtom] {
         var packages: [PackageAtom] = []
         for atom in atoms {
-            guard let p = PackageAtom(atom) else { continue }
+            guard var p = PackageAtom(atom) else { continue }
+            if !p.pinned, let best = tree?.bestVersion(category: p.category, name: p.name) { p.version = best }
             if !packages.contains(where: { $0.cpv == p.cpv }) { packages.append(p) }
         }
         log.raw("")

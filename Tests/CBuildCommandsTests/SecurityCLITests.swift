@@ -17,7 +17,8 @@ import Testing
         let ex = try ExampleBuildDirectory(snapshotDates: [], stableDate: nil)
         var files = extra
         for (name, xml) in glsa { files["metadata/glsa/" + name] = xml }
-        files["app-misc/hello/hello-1.1.ebuild"] = "EAPI=8\n"
+        // Offered, but only for testing (~amd64): the stable stage keeps 1.0.
+        files["app-misc/hello/hello-1.1.ebuild"] = "EAPI=8\nSLOT=\"0\"\nKEYWORDS=\"~amd64\"\n"
         try ex.placeSnapshot(date: "20261124", files: files)
         try ex.setSnapshotRole("stable", date: "20261124")
         let r = try ex.cbuild(ExampleBuildDirectory.withSim(["stage4/vm/test"]))
@@ -175,5 +176,12 @@ import Testing
         let security = try #require(report["security"] as? [String: Any])
         #expect(security["snapshotDate"] as? String == "20261123")
         #expect((security["findings"] as? [[String: Any]])?.map { $0["node"] as? String } == ["stage4/vm/test"])
+        // Promoted: the stable stage now has what the newer tree offers, and the audit is clean.
+        let packages = try ex.cbuild(["packages", "stage4/vm/test"])
+        #expect(packages.stdout.split(separator: "\n").contains { $0.hasPrefix("app-misc/hello ") && $0.contains(" 1.1 ") }, "\(packages)")
+        let after = try ex.cbuild(["audit", "stage4/vm/test", "--snapshot", "stable"])
+        #expect(after.status == 0, "\(after)")
+        let diff = try ex.cbuild(["diff", "stage4/vm/test"])
+        #expect(diff.stdout.contains("1.0 -> 1.1"), "\(diff)")
     }
 }

@@ -56,7 +56,7 @@ public struct ExampleBuildDirectory: Sendable {
         let file = snapDir + "/gentoo-\(date).xz.sqfs"
         let tree = try TemporaryDirectory(prefix: "snaptree"); defer { tree.remove() }
         try tree.write("metadata/timestamp.chk", "\(date)\n")
-        try tree.write("app-misc/hello/hello-1.0.ebuild", "EAPI=8\n")
+        try tree.write("app-misc/hello/hello-1.0.ebuild", "EAPI=8\nSLOT=\"0\"\nKEYWORDS=\"amd64\"\n")
         for (path, text) in files { _ = try tree.write(path, text) }
         let r = try SystemProcessRunner().run(["mksquashfs", tree.path, file, "-noappend", "-quiet", "-comp", "xz",
                                                 "-all-root", "-mkfs-time", "0", "-all-time", "0"])
