@@ -52,8 +52,20 @@ enum SecurityView {
                 [$0.node, $0.advisory, $0.severity.rawValue, $0.package, $0.installed, $0.fix.isEmpty ? "none" : $0.fix.joined(separator: " "),
                  $0.fixedIn ?? "not offered", $0.title]
             })
-            s += "\(r.affectingAdvisories.count) GLSAs affect \(r.affectedNodes.count) of \(r.nodes.count) nodes; "
+            let ids = r.affectingAdvisories.count
+            s += "\(ids) GLSA\(ids == 1 ? "" : "s") affect\(ids == 1 ? "s" : "") \(r.affectedNodes.count) of \(r.nodes.count) nodes; "
             s += "snapshot \(r.snapshotDate) offers fixes for \(r.fixedAdvisories.count) of them\n"
+            let target = (r.snapshotRoles.first.map { $0 + " " } ?? "") + r.snapshotDate
+            for n in r.nodes {
+                let found = r.findings.filter { $0.node == n.node }
+                guard !found.isEmpty else { continue }
+                let from = n.builtFrom.map { "moving \($0) → \(target)" } ?? "moving to \(target)"
+                if found.allSatisfy({ $0.fixedIn != nil }) {
+                    s += "\(n.node): fixed by \(from)\n"
+                } else {
+                    s += "\(n.node): \(found.filter { $0.fixedIn == nil }.count) not fixed by \(from)\n"
+                }
+            }
         }
         if !r.problems.isEmpty { s += "\(r.problems.count) advisory files skipped (see the warnings)\n" }
         return s

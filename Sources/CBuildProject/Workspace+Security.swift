@@ -124,9 +124,21 @@ extension Workspace {
         let subjects = try nodes.map { node -> Auditor.Subject in
             let stage = try stageBuild(node)
             return Auditor.Subject(node: stage.node, output: stage.tarball.path, manifest: try manifest(of: stage),
-                                   arch: archKeyword(node: stage.node))
+                                   arch: archKeyword(node: stage.node), builtFrom: builtFrom(stage))
         }
-        return Auditor.audit(subjects, against: advisories)
+        var report = Auditor.audit(subjects, against: advisories)
+        report.snapshotRoles = snapshotStore().roles().filter { $0.value == snapshot.date }.map(\.key).sorted()
+        return report
+    }
+
+    /// `stable 20261120`: the role and date of the snapshot a build was made from.
+    func builtFrom(_ stage: StageBuild) -> String? {
+        // The snapshot reaches a stage through its rendered spec (`snapshot_treeish: 20261120.xz`, `snapshot: 20261120`).
+        guard let spec = stage.build.inputs.first(where: { $0.name == "spec" })?.display else { return nil }
+        let line = spec.split(separator: "\n").first { $0.hasPrefix("snapshot_treeish:") || $0.hasPrefix("snapshot:") }
+        guard let date = line?.split(whereSeparator: { !$0.isNumber }).first(where: { $0.count == 8 }).map(String.init) else { return nil }
+        let role = configuration.resolved(node: stage.node)?.snapshotRole
+        return [role, date].compactMap { $0 }.joined(separator: " ")
     }
 
     /// `fleet/prod` → its members' stage nodes; `all` → every target; stage nodes as they are.

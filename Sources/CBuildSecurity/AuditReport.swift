@@ -26,9 +26,13 @@ public struct AuditReport: Sendable, Codable, Equatable {
         public var output: String
         public var packages: Int
         public var arch: String
+        /// The snapshot the build was made from (role and date), when known.
+        public var builtFrom: String?
     }
 
     public var snapshotDate: String
+    /// Roles pointing at the audited snapshot (`testing`), for "fixed by moving to testing 20261124".
+    public var snapshotRoles: [String] = []
     public var snapshotSHA256: String
     public var advisoryCount: Int
     public var nodes: [Audited]
@@ -60,8 +64,10 @@ public enum Auditor {
         public var output: String
         public var manifest: PackageManifest
         public var arch: String
-        public init(node: String, output: String, manifest: PackageManifest, arch: String) {
-            self.node = node; self.output = output; self.manifest = manifest; self.arch = arch
+        /// `stable 20261120`: the snapshot the build was made from.
+        public var builtFrom: String?
+        public init(node: String, output: String, manifest: PackageManifest, arch: String, builtFrom: String? = nil) {
+            self.node = node; self.output = output; self.manifest = manifest; self.arch = arch; self.builtFrom = builtFrom
         }
     }
 
@@ -82,7 +88,8 @@ public enum Auditor {
         findings.sort { ($0.node, $0.advisory, $0.package) < ($1.node, $1.advisory, $1.package) }
         return AuditReport(snapshotDate: snapshot.date, snapshotSHA256: snapshot.sha256,
                            advisoryCount: snapshot.advisories.count,
-                           nodes: subjects.map { .init(node: $0.node, output: $0.output, packages: $0.manifest.packages.count, arch: $0.arch) },
+                           nodes: subjects.map { .init(node: $0.node, output: $0.output, packages: $0.manifest.packages.count, arch: $0.arch,
+                                                        builtFrom: $0.builtFrom) },
                            findings: findings, problems: snapshot.problems,
                            noAdvisoryDirectory: !snapshot.hasAdvisoryDirectory)
     }

@@ -143,6 +143,7 @@ import Testing
         #expect(r.status == 1, "\(r)")
         #expect(r.stdout.contains("202611-01") && r.stdout.contains("app-misc/hello") && !r.stdout.contains("202610-07"), "\(r)")
         #expect(!r.stderr.contains("no verification record"), "a fetched snapshot is verified: \(r)")
+        #expect(r.stdout.contains("stage4/vm/test: fixed by moving stable 20261120 → testing 20261123"), "\(r)")
         try mirror.corrupt("snapshots/squashfs/gentoo-20261123.xz.sqfs")   // the mirror is not the copy; corrupt the copy:
         let local = ex.path + "/artifacts/snapshots/gentoo-20261123.xz.sqfs"
         let h = try FileHandle(forUpdating: URL(fileURLWithPath: local))
