@@ -72,6 +72,7 @@ let package = Package(
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
             "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages",
+            "CBuildSecurity",
         ], path: "Benchmarks/cbuild-bench"),
 
         // Shared test fixtures: temporary build directories, built executables,

@@ -45,7 +45,9 @@ enum SecurityView {
 
     static func audit(_ r: AuditReport) -> String {
         var s = ""
-        if r.findings.isEmpty {
+        if r.nodes.isEmpty {
+            s += "no stage has been built yet: nothing to audit against snapshot \(r.snapshotDate) (\(r.advisoryCount) advisories)\n"
+        } else if r.findings.isEmpty {
             s += "no advisory of snapshot \(r.snapshotDate) (\(r.advisoryCount) advisories) affects \(r.nodes.map(\.node).joined(separator: ", "))\n"
         } else {
             s += TableView.render([["NODE", "GLSA", "SEVERITY", "PACKAGE", "INSTALLED", "FIX", "FIXED IN \(r.snapshotDate)", "TITLE"]] + r.findings.map {

@@ -28,7 +28,7 @@ extension Workspace {
         public var verified: Bool
     }
 
-    public var securityFacts: SecurityFacts { SecurityFacts(database: database) }
+    public var securityFacts: SecurityFacts { SecurityFacts(database: database, events: events) }
 
     static let tarballSuffixes = [".tar.xz", ".tar.bz2", ".tar.gz", ".tar.zst", ".tar.lzma", ".tar"]
 

@@ -15,7 +15,7 @@ final class Decompressor {
     static func argv(for path: String) -> [String]? {
         let name = (path as NSString).lastPathComponent
         func has(_ s: String...) -> Bool { s.contains { name.hasSuffix($0) } }
-        if has(".tar.xz", ".txz", ".tar.lzma") { return ["xz", "-dc"] }
+        if has(".tar.xz", ".txz", ".tar.lzma") { return ["xz", "-dc", "-T0"] }
         if has(".tar.bz2", ".tbz2") { return Executables.find("lbzip2") != nil ? ["lbzip2", "-dc"] : ["bzip2", "-dc"] }
         if has(".tar.gz", ".tgz") { return ["gzip", "-dc"] }
         if has(".tar.zst", ".tzst") { return ["zstd", "-dc"] }

@@ -10,12 +10,16 @@ public enum ManifestReader {
     static let wanted: Set<String> = ["CATEGORY", "PF", "SLOT", "repository", "USE"]
 
     /// `node` names the stage in errors; `displayPath` is the tarball relative to the build directory.
-    public static func read(tarball path: String, displayPath: String, sha256: String, node: String) throws -> PackageManifest {
+    /// `progress` is called with the tar bytes read so far, about every 64 MiB.
+    public static func read(tarball path: String, displayPath: String, sha256: String, node: String,
+                            progress: ((Int64) -> Void)? = nil) throws -> PackageManifest {
         let input = try Decompressor(path: path, displayPath: displayPath)
         let reader = TarReader(fd: input.fd)
         var files: [String: [String: String]] = [:]   // "CAT/PF" -> file -> contents
+        var reported: Int64 = 0
         do {
             try reader.walk({ member in
+                if let progress, reader.offset - reported >= 64 << 20 { reported = reader.offset; progress(reported) }
                 guard member.isRegularFile, let (dir, file) = Self.entry(member.path), wanted.contains(file) else {
                     if member.type == UInt8(ascii: "5"), let dir = Self.packageDirectory(member.path) { files[dir, default: [:]] = files[dir] ?? [:] }
                     return 0

@@ -28,9 +28,9 @@ public enum SecurityError: UserError, Equatable {
     case outputMissing(node: String, file: String)
 
     public var exitStatus: ExitStatus {
+        // 1 is the audit's "affected": everything that is not a verification failure is 2.
         switch self {
         case .snapshotModified: return .verification
-        case .unreadableSnapshot, .toolMissing: return .nodeFailed
         default: return .usage
         }
     }

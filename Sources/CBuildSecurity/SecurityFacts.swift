@@ -16,9 +16,11 @@ public struct SecurityFacts: Sendable {
 
     public let database: StateDatabase
     public let now: @Sendable () -> Date
+    /// Where reading a large stage reports its progress (a terminal shows it live).
+    public let events: (any EventSink)?
 
-    public init(database: StateDatabase, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.database = database; self.now = now
+    public init(database: StateDatabase, events: (any EventSink)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database; self.events = events; self.now = now
     }
 
     static let encoder: JSONEncoder = {
@@ -36,7 +38,23 @@ public struct SecurityFacts: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SecurityError.outputMissing(node: node, file: displayPath)
         }
-        let m = try ManifestReader.read(tarball: path, displayPath: displayPath, sha256: sha256, node: node)
+        let label = "packages of \(node)"
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        // Only a large stage is worth a progress line (a stage4 is often GBs unpacked).
+        let events = size >= 64 << 20 ? self.events : nil
+        events?.emit(.nodeStarted(node: label, index: 1, total: 1, logPath: nil))
+        let started = Date()
+        let m: PackageManifest
+        do {
+            m = try ManifestReader.read(tarball: path, displayPath: displayPath, sha256: sha256, node: node) { bytes in
+                events?.emit(.nodeProgress(node: label, detail: "\(bytes >> 20) MiB of tar read"))
+            }
+        } catch {
+            events?.emit(.nodeFinished(node: label, outcome: "stopped", seconds: Date().timeIntervalSince(started), message: nil))
+            throw error
+        }
+        events?.emit(.nodeFinished(node: label, outcome: "read", seconds: Date().timeIntervalSince(started),
+                                   message: "\(m.packages.count) packages"))
         let json = String(decoding: try Self.encoder.encode(m), as: UTF8.self)
         try database.recordPackageManifest(.init(outputSHA256: sha256, reader: Self.manifestReader, source: displayPath,
                                                  content: json, readAt: now()))

@@ -78,6 +78,15 @@ import Testing
         #expect(noPrevious.status == 2 && noPrevious.stderr.contains("no earlier build"), "\(noPrevious)")
     }
 
+    @Test func noSnapshotOrAnUnreadableOneExitsTwo() throws {
+        let ex = try ExampleBuildDirectory(snapshotDates: [], stableDate: nil); defer { ex.remove() }
+        let none = try ex.cbuild(["audit"])
+        #expect(none.status == 2 && none.stderr.contains("no snapshot has been fetched") && none.stderr.contains("cbuild snapshot fetch"), "\(none)")
+        _ = try ex.dir.write("artifacts/snapshots/gentoo-20261124.xz.sqfs", "hsqs but not really a squashfs image\n")
+        let bad = try ex.cbuild(["audit", "--snapshot", "20261124"])
+        #expect(bad.status == 2 && bad.stderr.contains("artifacts/snapshots/gentoo-20261124.xz.sqfs") && bad.stderr.contains("cannot read the snapshot"), "\(bad)")
+    }
+
     @Test func aSnapshotWithoutAdvisoriesIsCleanWithAWarning() throws {
         let ex = try builtExample(glsa: [:]); defer { ex.remove() }
         let r = try ex.cbuild(["audit"])
