@@ -39,7 +39,9 @@ enum SecurityView {
             }
             return [kind, c.package, versions, notes.joined(separator: "; ")]
         }
-        return TableView.render([["CHANGE", "PACKAGE", "VERSION", "NOTES"]] + rows)
+        let table = [["CHANGE", "PACKAGE", "VERSION", "NOTES"]] + rows
+        // Without slot or USE changes the NOTES column would only add trailing blanks.
+        return TableView.render(rows.allSatisfy { $0[3].isEmpty } ? table.map { Array($0.prefix(3)) } : table)
             + "\(d.changes.count) changed, \(d.unchanged) unchanged\n"
     }
 

@@ -101,6 +101,7 @@ import Testing
             $0.replacingOccurrences(of: "packages = [\"app-misc/hello\", \"app-emulation/qemu-guest-agent\"]",
                                     with: "packages = [\"=app-misc/hello-1.1\", \"app-emulation/qemu-guest-agent\", \"app-misc/screen\"]")
         }
+        try ex.edit("features/ssh.toml") { $0.replacingOccurrences(of: "use = [\"-kerberos\"]", with: "use = [\"-kerberos\", \"static\"]") }
         let b = try ex.cbuild(ExampleBuildDirectory.withSim(["stage4/vm/test"]))
         #expect(b.status == 0, "\(b)")
         let r = try ex.cbuild(["diff", "stage4/vm/test"])
@@ -108,10 +109,11 @@ import Testing
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("upgraded") && $0.contains("app-misc/hello") && $0.contains("1.0 -> 1.1") }, "\(r)")
         #expect(lines.contains { $0.hasPrefix("added") && $0.contains("app-misc/screen") }, "\(r)")
+        #expect(lines.contains { $0.hasPrefix("changed") && $0.contains("net-misc/openssh") && $0.contains("USE +static") }, "a feature's USE change: \(r)")
         let json = try ex.cbuild(["diff", "--json", "stage4/vm/test"])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let changes = try #require((doc["diff"] as? [String: Any])?["changes"] as? [[String: Any]])
-        #expect(Set(changes.compactMap { $0["kind"] as? String }) == ["upgraded", "added"], "\(changes)")
+        #expect(Set(changes.compactMap { $0["kind"] as? String }) == ["upgraded", "added", "rebuilt"], "\(changes)")
         // After the upgrade the low advisory no longer affects the stage.
         try ex.placeSnapshot(date: "20261125", files: ["metadata/glsa/glsa-202611-01.xml": Self.low])
         let audit = try ex.cbuild(["audit", "stage4/vm/test", "--snapshot", "20261125"])
