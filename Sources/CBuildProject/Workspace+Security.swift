@@ -39,11 +39,22 @@ extension Workspace {
 
     /// The current build of a stage node (`stage4/web`, `stage4/web@canary`).
     public func stageBuild(_ name: String) throws -> StageBuild {
-        let id = try graph.lookup([name])[0]
+        let id = try lookupStage(name)
         guard id.kind.hasPrefix("stage") || id.kind == "livecd" else { throw SecurityError.notAStage(node: name) }
         guard let build = try database.currentBuild(node: id.name) else { throw SecurityError.notBuilt(node: id.name) }
         guard let tar = Self.tarball(of: build) else { throw SecurityError.notAStage(node: id.name) }
         return StageBuild(node: id.name, build: build, tarball: tar)
+    }
+
+    /// A node of the graph, or a role variant the nightly built
+    /// (`stage4/web@testing`): not in this command's graph, but recorded.
+    func lookupStage(_ name: String) throws -> NodeID {
+        do {
+            return try graph.lookup([name])[0]
+        } catch let error as GraphError {
+            if name.contains("@"), try database.currentBuild(node: name) != nil { return NodeID(name) }
+            throw error
+        }
     }
 
     /// The newest earlier good build of the node whose tarball differs from the current one.
@@ -63,8 +74,17 @@ extension Workspace {
     }
 
     /// The arch keyword a node's advisories are matched with.
+    /// The resolved target of a node, or of the target a role variant
+    /// (`stage4/web@testing`) was made from, with the role it used.
+    func target(of node: String) -> (target: ResolvedTarget, role: String)? {
+        if let t = configuration.resolved(node: node) { return (t, t.snapshotRole) }
+        let parts = node.split(separator: "@", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let t = configuration.resolved(node: parts[0]) else { return nil }
+        return (t, parts[1])
+    }
+
     public func archKeyword(node: String) -> String {
-        guard let t = configuration.resolved(node: node) else { return "amd64" }
+        guard let t = target(of: node)?.target else { return "amd64" }
         return ArchKeyword.of(profile: t.profile, subarch: t.subarch)
     }
 
@@ -137,14 +157,14 @@ extension Workspace {
         guard let spec = stage.build.inputs.first(where: { $0.name == "spec" })?.display else { return nil }
         let line = spec.split(separator: "\n").first { $0.hasPrefix("snapshot_treeish:") || $0.hasPrefix("snapshot:") }
         guard let date = line?.split(whereSeparator: { !$0.isNumber }).first(where: { $0.count == 8 }).map(String.init) else { return nil }
-        let role = configuration.resolved(node: stage.node)?.snapshotRole
+        let role = target(of: stage.node)?.role
         return [role, date].compactMap { $0 }.joined(separator: " ")
     }
 
     /// `fleet/prod` → its members' stage nodes; `all` → every target; stage nodes as they are.
     func expandStageNodes(_ names: [String]) throws -> [String] {
         var out: [String] = []
-        for id in try graph.lookup(names) {
+        for id in try names.map(lookupStage) {
             if id.kind == "fleet" || id.name == "all" {
                 let members = id.name == "all" ? configuration.resolvedTargets.map(\.nodeName)
                                                : try configuration.memberNodes(ofFleet: id.rest)

@@ -188,6 +188,10 @@ import Testing
         let security = try #require(report["security"] as? [String: Any])
         #expect(security["snapshotDate"] as? String == "20261123")
         #expect((security["findings"] as? [[String: Any]])?.map { $0["node"] as? String } == ["stage4/vm/test"])
+        // The nightly's own build on testing is a node of its own, recorded even if no fleet names it.
+        let variants = try ex.cbuild(["diff", "stage4/vm/test", "stage4/vm/test@testing"])
+        #expect(variants.status == 0 && variants.stdout.contains("no package changes"), "same key, same tarball: \(variants)")
+        #expect(try ex.cbuild(["audit", "stage4/vm/test@testing", "--snapshot", "testing"]).status == 0)
         // Promoted: the stable stage now has what the newer tree offers, and the audit is clean.
         let packages = try ex.cbuild(["packages", "stage4/vm/test"])
         #expect(packages.stdout.split(separator: "\n").contains { $0.hasPrefix("app-misc/hello ") && $0.contains(" 1.1 ") }, "\(packages)")
