@@ -4,12 +4,14 @@ import Foundation
 /// Renders manifests, diffs and audit reports: aligned plain tables for
 /// people, and the JSON documents `--json` prints.
 enum SecurityView {
+    /// `cbuild packages --json`.
     struct PackagesJSON: Encodable {
         var node: String
         var output: String
         var manifest: PackageManifest
     }
 
+    /// `cbuild diff --json`: which tarballs were compared, and the changes.
     struct DiffJSON: Encodable {
         var old: String
         var new: String

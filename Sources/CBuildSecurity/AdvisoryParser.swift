@@ -41,6 +41,7 @@ public enum AdvisoryParser {
         }
     }
 
+    /// The parser's delegate: builds the element tree, remembers where the first error was.
     final class TreeBuilder: NSObject, XMLParserDelegate {
         var stack: [Element] = []
         var root: Element?

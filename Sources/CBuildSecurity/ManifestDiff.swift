@@ -5,6 +5,7 @@
 public struct ManifestDiff: Sendable, Codable, Equatable {
     /// One changed package.
     public struct Change: Sendable, Codable, Equatable {
+        /// `rebuilt`: same version, but the slot or USE changed.
         public enum Kind: String, Sendable, Codable {
             case added, removed, upgraded, downgraded, rebuilt
         }

@@ -9,7 +9,8 @@ import Foundation
 /// pass. Each advisory is parsed on its own; a malformed one becomes an
 /// `AdvisoryProblem` and the rest are kept.
 public enum SnapshotReader {
-    /// One advisory file as found in the tree: its path below the tree's top and its bytes.
+    /// What one pass over a tree collected: the advisory files (path below
+    /// the tree's top, bytes), whether `metadata/glsa` exists, the ebuild paths.
     struct RawTree {
         var advisoryFiles: [(path: String, data: [UInt8])] = []
         var hasAdvisoryDirectory = false

@@ -7,10 +7,15 @@ import Testing
 /// of questions in one Python process (`scripts/portage-oracle.py`): the
 /// reference the differential tests compare cbuild's answers with.
 enum PortageOracle {
+    /// One installed package of a GLSA case.
     struct Installed: Encodable { var cpv: String; var slot: String }
+    /// An advisory, the system's arch and its installed packages.
     struct GLSACase: Encodable { var id: String; var xml: String; var arch: String; var installed: [Installed] }
+    /// Every question of one test, answered by one Python process.
     struct Request: Encodable { var vercmp: [[String]] = []; var glsa: [GLSACase] = [] }
+    /// `Glsa.isVulnerable` over the whole set and per package, or the exception portage raised.
     struct GLSAAnswer: Decodable { var system: Bool?; var each: [Bool]?; var error: String? }
+    /// The answers, in the order of the questions.
     struct Answer: Decodable { var vercmp: [Int?]; var glsa: [GLSAAnswer] }
 
     /// The venv's path; cancels the test (a skip) only when PyPI cannot be
