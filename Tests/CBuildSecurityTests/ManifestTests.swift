@@ -77,6 +77,27 @@ import Testing
     }
 }
 
+/// The state tables (migration v3): facts survive reopening, and a row an
+/// older reader wrote is not trusted.
+@Suite struct SecurityFactsStateTests {
+    @Test func factsSurviveReopeningAndAnOlderReadersRowIsIgnored() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let file = try ManifestReaderTests.stage(dir, [("app-misc/hello-1.0", "0", "")])
+        let path = dir.path + "/state.db"
+        do {
+            let (db, _) = try StateDatabase.open(at: path)
+            _ = try SecurityFacts(database: db).manifest(tarball: file, displayPath: "x", sha256: "sha256:aa", node: "n")
+            // A stale row from an older reader version under another digest.
+            try db.recordPackageManifest(.init(outputSHA256: "sha256:bb", reader: SecurityFacts.manifestReader - 1, source: "x",
+                                               content: "{\"packages\":[],\"source\":\"old\",\"sha256\":\"\"}", readAt: Date()))
+        }
+        let (db, _) = try StateDatabase.open(at: path)
+        #expect(try db.packageManifest(outputSHA256: "sha256:aa", reader: SecurityFacts.manifestReader) != nil, "kept across opens")
+        let reread = try SecurityFacts(database: db).manifest(tarball: file, displayPath: "x", sha256: "sha256:bb", node: "n")
+        #expect(reread.packages.map(\.cpv) == ["app-misc/hello-1.0"], "read from the tarball, not the old row")
+    }
+}
+
 @Suite struct ManifestDiffTests {
     func manifest(_ ps: [(String, String, [String])]) -> PackageManifest {
         PackageManifest(packages: ps.map { cpv, slot, use in
