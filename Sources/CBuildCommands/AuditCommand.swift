@@ -11,8 +11,8 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Check stage builds against a snapshot's security advisories (GLSAs).",
         discussion: """
             The advisories come from the snapshot's metadata/glsa (default: the newest
-            fetched snapshot), matched as portage's glsa-check matches them. FIXED says
-            which version that snapshot's tree offers, if any.
+            fetched snapshot), matched as portage's glsa-check matches them. FIXED IN
+            says which version that snapshot's tree offers, if any.
             Examples:
               cbuild audit
               cbuild audit stage4/web --snapshot testing --fail-on high

@@ -133,7 +133,16 @@ extension Workspace {
     }
 
     public func audit(nodes names: [String], snapshot: AuditSnapshot) throws -> AuditReport {
-        let nodes = names.isEmpty ? try builtStageNodes() : try expandStageNodes(names)
+        var nodes = names.isEmpty ? try builtStageNodes() : try expandStageNodes(names)
+        // Members a fleet or `all` brought in that were never built are named, not fatal;
+        // a node the user named is (exit 2).
+        let named = Set(try names.map { try lookupStage($0).name })
+        let current = try database.currentBuilds()
+        let unbuilt = nodes.filter { !named.contains($0) && current[$0] == nil }
+        if !unbuilt.isEmpty {
+            events.emit(.diagnostic(Diagnostic(.warning, "not built yet, so not audited: \(unbuilt.joined(separator: ", "))")))
+            nodes.removeAll { unbuilt.contains($0) }
+        }
         let advisories = try advisories(of: snapshot)
         for p in advisories.problems {
             events.emit(.diagnostic(Diagnostic(.warning, "\(snapshot.displayPath): \(p) (advisory skipped)")))
