@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // cbuild — an incremental, content-hashing build engine for Gentoo release engineering.
 // Layers are SwiftPM targets so the compiler holds their direction:
-// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Commands <- cbuild.
+// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Commands <- cbuild;
+// State <- Security (manifests, GLSAs, audit) <- Project.
 import PackageDescription
 
 let package = Package(

@@ -63,6 +63,31 @@ import Testing
         }
     }
 
+    @Test func aLargeStageReportsProgressAndASmallOneDoesNot() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let small = try Self.stage(dir, [("app-misc/hello-1.0", "0", "")], name: "small.tar")
+        // 70 MiB of filler before the package database, uncompressed so it is quick to make.
+        let tree = dir.path + "/tree-big.tar"
+        try FileManager.default.createDirectory(atPath: tree + "/usr", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: tree + "/usr/filler", contents: nil))
+        #expect(truncate(tree + "/usr/filler", 70 << 20) == 0)
+        let big = try Self.stage(dir, [("app-misc/hello-1.0", "0", "")], name: "big.tar")
+        let sink = CollectingEventSink()
+        let facts = SecurityFacts(database: try StateDatabase(), events: sink)
+        _ = try facts.manifest(tarball: small, displayPath: "small.tar", sha256: "sha256:01", node: "stage4/small")
+        #expect(sink.events.isEmpty, "no progress for a small stage")
+        _ = try facts.manifest(tarball: big, displayPath: "big.tar", sha256: "sha256:02", node: "stage4/big")
+        let names: [String] = sink.events.compactMap {
+            switch $0 {
+            case let .nodeStarted(node, _, _, _): return "start \(node)"
+            case let .nodeProgress(node, detail): return "\(node): \(detail)"
+            case let .nodeFinished(node, outcome, _, message): return "\(outcome) \(node) \(message ?? "")"
+            default: return nil
+            }
+        }
+        #expect(names == ["start packages of stage4/big", "packages of stage4/big: 70 MiB of tar read", "read packages of stage4/big 1 packages"], "\(names)")
+    }
+
     @Test func aManifestIsReadOncePerDigest() throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let file = try Self.stage(dir, [("app-misc/hello-1.0", "0", "")])
