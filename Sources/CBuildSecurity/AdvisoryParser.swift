@@ -3,19 +3,6 @@ import Foundation
 import FoundationXML
 #endif
 
-/// Why one advisory file was skipped: the file (relative to the snapshot's
-/// tree, `metadata/glsa/glsa-202611-01.xml`), the line when the XML parser
-/// knows it, and what was wrong.
-public struct AdvisoryProblem: Sendable, Codable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var message: String
-    public init(file: String, line: Int? = nil, message: String) {
-        self.file = file; self.line = line; self.message = message
-    }
-    public var description: String { file + (line.map { ":\($0)" } ?? "") + ": " + message }
-}
-
 /// Reads one GLSA XML document with Foundation's `XMLParser` (libxml2; no
 /// external entities or DTDs are fetched) into an `Advisory`. Structure
 /// errors — missing `<title>`, a range operator portage does not know, a
@@ -133,4 +120,3 @@ public enum AdvisoryParser {
     }
 }
 
-extension AdvisoryProblem: Error {}
