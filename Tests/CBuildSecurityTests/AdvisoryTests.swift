@@ -135,3 +135,15 @@ import Testing
         #expect(affected > 40 && affected < 360, "the generated cases are neither all affected nor all clean (\(affected))")
     }
 }
+
+/// The keyword a GLSA's arch attribute is matched with.
+@Suite struct ArchKeywordTests {
+    @Test func fromTheProfileElseFromTheSubarch() {
+        #expect(ArchKeyword.of(profile: "default/linux/arm64/23.0/systemd", subarch: "amd64") == "arm64")
+        #expect(ArchKeyword.of(profile: "hardened/linux/amd64", subarch: "i686") == "x86", "not a default/linux profile: the subarch")
+        for (subarch, keyword) in [("amd64", "amd64"), ("znver3", "amd64"), ("i686", "x86"), ("pentium4", "x86"), ("armv7a", "arm"),
+                                   ("aarch64", "arm64"), ("power9le", "ppc64"), ("ppc", "ppc"), ("rv64gc", "riscv"), ("sparc64", "sparc")] {
+            #expect(ArchKeyword.of(profile: nil, subarch: subarch) == keyword, "\(subarch)")
+        }
+    }
+}
