@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // cbuild — an incremental, content-hashing build engine for Gentoo release engineering.
 // Layers are SwiftPM targets so the compiler holds their direction:
-// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Commands <- cbuild.
+// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Commands <- cbuild;
+// State <- Security (manifests, GLSAs, audit) <- Project.
 import PackageDescription
 
 let package = Package(
@@ -49,27 +50,32 @@ let package = Package(
         .target(name: "CBuildImages", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildCatalyst",
         ]),
+        // Security: PMS versions, stage package manifests from /var/db/pkg, GLSAs
+        // from snapshots, portage's matching rules, audits and package diffs.
+        .target(name: "CBuildSecurity", dependencies: ["CBuildBasics", "CBuildState"]),
         // Assembles the whole graph from the configuration; opens a workspace
         // (lock, database, moved-directory check) for a command.
         .target(name: "CBuildProject", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache", "CBuildSecurity",
         ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildSecurity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
         .executableTarget(name: "cbuild", dependencies: ["CBuildCommands"], plugins: ["BuildStamp"]),
         // Stamps the cbuild executable with the git commit it is built from (`cbuild --version`).
         .plugin(name: "BuildStamp", capability: .buildTool()),
-        // Catalyst simulator for tests and the demo; follows catalyst's rules, never a real build.
-        .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics"]),
+        // Catalyst simulator for tests and the demo; follows catalyst's rules, never a real build
+        // (CBuildSecurity only for PMS version order: emerge picks the best ebuild).
+        .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics", "CBuildSecurity"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
             "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages",
+            "CBuildSecurity",
         ], path: "Benchmarks/cbuild-bench"),
 
         // Shared test fixtures: temporary build directories, built executables,
@@ -84,6 +90,7 @@ let package = Package(
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
         .testTarget(name: "CBuildImagesTests", dependencies: ["CBuildImages", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCacheTests", dependencies: ["CBuildCache", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildSecurityTests", dependencies: ["CBuildSecurity", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
     ]

@@ -18,6 +18,9 @@ let usage = """
           a cache hit for a big stage (default 1024 MiB) through cbuild and the
           catalyst simulator vs local reuse, curl + sha256sum and cp
           (needs cbuild and catalyst-sim beside it and 4 × N MiB free in $TMPDIR)
+      manifest [--size-mb N] [--packages N] [--repeat N]
+          a stage's package manifest (default 1024 MiB .tar.xz) vs
+          tar -xJf STAGE var/db/pkg
       images [WORKDIR]
           raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
           (tar + mkfs.ext4 -d + qemu-img)
@@ -36,6 +39,8 @@ do {
         try CacheBenchmark(arguments: arguments).run()
     case "cache-hit":
         try CacheHitBenchmark(arguments: arguments).run()
+    case "manifest":
+        try ManifestBenchmark(arguments: arguments).run()
     case "images":
         await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":

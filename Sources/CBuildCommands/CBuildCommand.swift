@@ -20,7 +20,8 @@ public struct CBuildCommand: AsyncParsableCommand {
         subcommands: [BuildCommand.self, ExplainCommand.self, StatusCommand.self, CleanCommand.self,
                       GraphCommand.self, SpecCommand.self, LogCommand.self, HistoryCommand.self,
                       InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self,
-                      TargetsCommand.self, PruneCommand.self, RolesCommand.self],
+                      TargetsCommand.self, PruneCommand.self, RolesCommand.self,
+                      PackagesCommand.self, DiffCommand.self, AuditCommand.self],
         defaultSubcommand: BuildCommand.self)
 
     public init() {}

@@ -20,7 +20,7 @@ public enum CBuildMain {
             if arguments.contains("--json"), !(command is PrintsData) {
                 let name = type(of: command).configuration.commandName ?? "this command"
                 throw CommandError("--json is not accepted by `cbuild \(name)`: its output is not data",
-                                   hint: "--json works with build, explain, status, graph, history, targets, roles, doctor, nightly, and snapshot/seed list and verify")
+                                   hint: "--json works with build, explain, status, graph, history, targets, roles, packages, diff, audit, doctor, nightly, and snapshot/seed list and verify")
             }
             if var async = command as? AsyncParsableCommand {
                 try await async.run()

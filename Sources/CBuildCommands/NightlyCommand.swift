@@ -65,6 +65,7 @@ enum NightlyView {
             if let l = n.logPath { out += "  log: \(l)\n" }
         }
         if r.interrupted { out += "interrupted: stable stays at \(r.stableAfter ?? "-")\n" }
+        if let line = r.securitySummary { out += line + "\n" }
         return out
     }
 }

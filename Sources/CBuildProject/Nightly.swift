@@ -64,6 +64,7 @@ public enum Nightly {
             report.fetched = fetched.downloaded ? fetched.file : nil
         }
         report.testing = try store.current(role: testingRole)
+        auditStable(ws, targets: names, into: &report)
         let nodes = names.map { NodeID(ws.configuration.targets[$0]!.nodeName + "@" + testingRole) }
         let mayFail = Set(names.filter { optionalNames.contains($0) }.map { NodeID(ws.configuration.targets[$0]!.nodeName + "@" + testingRole) })
         let engine = ws.engine()
@@ -99,5 +100,21 @@ public enum Nightly {
         report.finishedAt = Date()
         report.exitStatus = summary.interrupted ? .interrupted : (requiredFailed ? .nodeFailed : .success)
         return report
+    }
+
+    /// Audits the current stable builds of the nightly targets against the
+    /// advisories of the snapshot in `testing`, before anything is promoted.
+    /// Never fails the nightly: a problem becomes the report's note.
+    static func auditStable(_ ws: Workspace, targets names: [String], into report: inout NightlyReport) {
+        guard report.testing != nil else { report.securityNote = "no testing snapshot"; return }
+        do {
+            let built = Set(try ws.builtStageNodes())
+            let stable = names.compactMap { ws.configuration.targets[$0]?.nodeName }.filter(built.contains)
+            guard !stable.isEmpty else { report.securityNote = "no stable build yet"; return }
+            report.security = try ws.audit(nodes: stable, snapshot: try ws.auditSnapshot(testingRole))
+        } catch {
+            report.securityNote = "\(error)"
+            ws.events.emit(.diagnostic(Diagnostic(.warning, "nightly: the stable builds were not audited: \(error)")))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import CBuildBasics
 import CBuildCatalyst
 import CBuildGraph
+import CBuildSecurity
 import Foundation
 
 /// What a nightly did, for CI: the snapshot dates, every node with its
@@ -35,6 +36,10 @@ public struct NightlyReport: Codable, Sendable {
     public var stableCatalystRuns: Int?
     public var stableAfterReused: Int?
     public var exitStatus: ExitStatus = .success
+    /// The stable builds audited against testing's advisories (before promotion).
+    public var security: AuditReport?
+    /// Why there is no audit (no stable build yet, the snapshot could not be read).
+    public var securityNote: String?
 
     public init(startedAt: Date) { self.startedAt = startedAt }
 
@@ -72,7 +77,8 @@ public struct NightlyReport: Codable, Sendable {
         let skipped = nodes.filter { !$0.required && $0.outcome == "failed" || $0.outcome == "skipped" }.count
         let stamp = ISO8601DateFormatter().string(from: startedAt)
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        x += "<testsuites name=\"cbuild nightly\" tests=\"\(nodes.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\">\n"
+        let sec = securityCases
+        x += "<testsuites name=\"cbuild nightly\" tests=\"\(nodes.count + sec.tests)\" failures=\"\(failures + sec.failures)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\">\n"
         x += "  <testsuite name=\"nightly on testing \(esc(testing ?? "-"))\" tests=\"\(nodes.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\" timestamp=\"\(stamp)\">\n"
         x += "    <properties>\n"
         for (k, v) in [("snapshot.testing", testing), ("snapshot.stable.before", stableBefore), ("snapshot.stable.after", stableAfter),
@@ -100,7 +106,9 @@ public struct NightlyReport: Codable, Sendable {
             x += "      <system-out>\(esc(out))</system-out>\n"
             x += "    </testcase>\n"
         }
-        x += "  </testsuite>\n</testsuites>\n"
+        x += "  </testsuite>\n"
+        x += securityJUnit(escape: esc)
+        x += "</testsuites>\n"
         return x
     }
 

@@ -114,6 +114,31 @@ enum Migrations {
                 DELETE FROM meta WHERE key = 'root';
                 """)
         }
+        m.registerMigration("v4") { db in
+            // Security facts (docs/security.md), re-derivable like everything
+            // here: a stage tarball's package manifest keyed by the tarball's
+            // content, a snapshot's advisories keyed by the snapshot's
+            // content. `reader` is the version of the code that read them,
+            // so a fixed reader re-reads instead of trusting old rows.
+            try db.execute(sql: """
+                CREATE TABLE package_manifest (
+                    output_sha256 TEXT NOT NULL,
+                    reader INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    read_at REAL NOT NULL,
+                    PRIMARY KEY (output_sha256, reader)
+                );
+                CREATE TABLE snapshot_advisories (
+                    snapshot_sha256 TEXT NOT NULL,
+                    reader INTEGER NOT NULL,
+                    date TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    read_at REAL NOT NULL,
+                    PRIMARY KEY (snapshot_sha256, reader)
+                );
+                """)
+        }
         return m
     }
 }

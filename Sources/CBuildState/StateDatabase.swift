@@ -7,7 +7,7 @@ import GRDB
 /// single transaction. The database is a cache of facts that can be
 /// re-derived: a missing or corrupt file is moved aside and rebuilt.
 ///
-/// Schema (versions 1–2, see `Migrations.swift`):
+/// Schema (versions 1–3, see `Migrations.swift`):
 /// - `node_build`: one row per attempt to bring a node up to date (built,
 ///   reused, failed, interrupted), with its key, per-input hashes (JSON),
 ///   output hashes (JSON), times, duration and log path.
@@ -17,6 +17,10 @@ import GRDB
 /// - `role_history`: every move of a snapshot or seed role.
 /// - `artifact`: verified downloads (snapshot/seed files) and how they were verified.
 /// - `meta`: small key/value facts (e.g. the build directory path last rendered).
+/// - `package_manifest`: a stage tarball's installed packages (JSON), by the
+///   tarball's SHA-256 and the reader's version.
+/// - `snapshot_advisories`: a snapshot's GLSAs, skipped files and offered
+///   versions (JSON), by the snapshot's SHA-256 and the reader's version.
 public final class StateDatabase: Sendable {
     public let writer: any DatabaseWriter
     /// Where the database file lives, or nil for an in-memory database.

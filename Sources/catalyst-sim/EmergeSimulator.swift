@@ -15,13 +15,33 @@ struct EmergeSimulator {
     let sleepPerPackage: Double
     /// The glob that selected this run for failure, when it did.
     var failGlob: String?
+    /// USE flags enabled in the stage (the spec's `hostuse` and `TARGET/use`,
+    /// a later `-flag` turning an earlier one off), recorded in each package's
+    /// `USE` file. Real portage records the flags of the package's IUSE (plus
+    /// implicit ones); the simulator knows no IUSE, so every package gets all.
+    var useFlags: [String] = []
+    /// The snapshot's ebuilds: an unpinned atom gets the best version they
+    /// offer (as emerge picks it), 1.0 when the tree has none of the package.
+    var tree: RepositoryTree?
+
+    /// The enabled flags of a USE list, as portage's incremental stacking leaves them.
+    static func enabledFlags(_ words: [String]) -> [String] {
+        var on: [String] = []
+        for w in words {
+            if w == "-*" { on.removeAll(); continue }
+            if w.hasPrefix("-") { on.removeAll { $0 == String(w.dropFirst()) }; continue }
+            if !on.contains(w) { on.append(w) }
+        }
+        return on.sorted()
+    }
 
     /// Emerges the atoms; throws the controller script's failure when the
     /// fail knob selected this run (after the last package started).
     mutating func emerge(_ atoms: [String], controllerCommand: [String]) throws -> [PackageAtom] {
         var packages: [PackageAtom] = []
         for atom in atoms {
-            guard let p = PackageAtom(atom) else { continue }
+            guard var p = PackageAtom(atom) else { continue }
+            if !p.pinned, let best = tree?.bestVersion(category: p.category, name: p.name) { p.version = best }
             if !packages.contains(where: { $0.cpv == p.cpv }) { packages.append(p) }
         }
         log.raw("")
@@ -64,12 +84,17 @@ struct EmergeSimulator {
         throw SimFailure.catalystError("cmd(\(PyValue.strings(command).pyRepr)) exited 1")
     }
 
-    /// Records the package the way portage's installed-package database does.
+    /// Records the package the way portage's installed-package database
+    /// does: one directory `CAT/PF` with one-line files named after the
+    /// metadata keys (CATEGORY, PF, SLOT, repository, USE).
     func install(_ p: PackageAtom) throws {
         let dir = "\(root)/var/db/pkg/\(p.category)/\(p.name)-\(p.version)"
         try FileOps.ensureDirs(dir)
+        try FileOps.writeFile(dir + "/CATEGORY", p.category + "\n")
+        try FileOps.writeFile(dir + "/PF", "\(p.name)-\(p.version)\n")
         try FileOps.writeFile(dir + "/SLOT", (p.slot ?? "0") + "\n")
         try FileOps.writeFile(dir + "/repository", p.repository + "\n")
+        try FileOps.writeFile(dir + "/USE", useFlags.joined(separator: " ") + "\n")
         try FileOps.writeFile(dir + "/CATALYST_SIM", "simulated install of atom '\(p.atom)'; nothing was compiled\n")
     }
 

@@ -9,6 +9,9 @@ struct PackageAtom: Equatable, Sendable {
     var version: String
     var slot: String?
     var repository: String
+    /// Whether the atom named a version (`=cat/pkg-1.2`, `>=…`); when not,
+    /// emerge picks the best visible version the repository offers.
+    var pinned: Bool
 
     /// `cat/pkg-1.0` — the name emerge prints and /var/db/pkg uses.
     var cpv: String { "\(category)/\(name)-\(version)" }
@@ -49,9 +52,11 @@ struct PackageAtom: Equatable, Sendable {
             category = "sim-unresolved"
         }
         version = "1.0"
+        pinned = false
         if hadOperator, let v = PackageAtom.splitVersion(String(s)) {
             name = v.name
             version = v.version
+            pinned = true
         } else {
             name = String(s)
         }

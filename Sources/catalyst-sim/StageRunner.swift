@@ -39,6 +39,9 @@ final class StageRunner {
         emerge = EmergeSimulator(log: log, root: target.stagePath, pkgcachePath: target.pkgcachePath,
                                  sleepPerPackage: perPackage,
                                  failGlob: knobs.shouldFail(buildName: target.buildName) ? knobs.failGlob : nil)
+        emerge.tree = RepositoryTree(path: target.snapshotPath, subarch: target.subarch)
+        emerge.useFlags = EmergeSimulator.enabledFlags((target.settings["hostuse"]?.words ?? [])
+            + (target.settings[target.target + "/use"]?.words ?? []))
     }
 
     private static func plannedPackages(_ t: StageTarget) -> Int {

@@ -53,13 +53,15 @@ public struct ExampleBuildDirectory: Sendable {
     public func remove() { dir.remove() }
 
     /// A small real squashfs (catalyst 4 mounts it; the simulator checks its superblock).
-    public func placeSnapshot(date: String) throws {
+    /// `files` adds tree files (e.g. `metadata/glsa/glsa-ID.xml`, `CAT/PN/PN-VER.ebuild`).
+    public func placeSnapshot(date: String, files: [String: String] = [:]) throws {
         let snapDir = dir.path + "/artifacts/snapshots"
         try FileManager.default.createDirectory(atPath: snapDir, withIntermediateDirectories: true)
         let file = snapDir + "/gentoo-\(date).xz.sqfs"
         let tree = try TemporaryDirectory(prefix: "snaptree"); defer { tree.remove() }
         try tree.write("metadata/timestamp.chk", "\(date)\n")
-        try tree.write("app-misc/hello/hello-1.0.ebuild", "EAPI=8\n")
+        try tree.write("app-misc/hello/hello-1.0.ebuild", "EAPI=8\nSLOT=\"0\"\nKEYWORDS=\"amd64\"\n")
+        for (path, text) in files { _ = try tree.write(path, text) }
         let r = try SystemProcessRunner().run(["mksquashfs", tree.path, file, "-noappend", "-quiet", "-comp", "xz",
                                                 "-all-root", "-mkfs-time", "0", "-all-time", "0"])
         guard r.succeeded else { throw BasicsError.processLaunch(executable: "mksquashfs", reason: r.stderrString) }
