@@ -42,7 +42,7 @@ enum DagDot {
         // The quoted name is the node's id: dot writes it as the node's SVG <title> (its accessible name).
         var ids: [String: String] = [:]
         for n in page.nodes { ids[n.name] = "\"" + quote(n.name) + "\"" }
-        var out = "digraph cbuild {\n  rankdir=LR;\n  bgcolor=\"transparent\";\n"
+        var out = "digraph cbuild {\n  rankdir=LR;\n  bgcolor=\"transparent\";\n  nodesep=0.15;\n  ranksep=0.6;\n"
         out += "  node [shape=box, style=\"rounded,filled\", fontname=\"DejaVu Sans Mono,monospace\", fontsize=11, penwidth=1.5];\n"
         out += "  edge [color=\"#5f6368\", arrowsize=0.7];\n"
         for n in page.nodes {

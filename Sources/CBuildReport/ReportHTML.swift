@@ -78,8 +78,18 @@ public enum ReportHTML {
         h += "</ul>\n"
         let attention = page.nodes.filter { $0.state.needsAttention }
         if !attention.isEmpty {
+            // One line per cause: a missing role blocks every node on it, and they are read as one problem.
+            var groups: [(state: NodeState, nodes: [String])] = []
+            for n in attention {
+                if let i = groups.firstIndex(where: { $0.state == n.state }) { groups[i].nodes.append(n.name) }
+                else { groups.append((n.state, [n.name])) }
+            }
             h += "<h3>Needs attention</h3>\n<ul class=\"attention\">"
-            for n in attention { h += "<li>\(link(n.name, page)) \(badge(n.state)) \(HTML.escape(n.state.label == n.state.word ? "" : n.state.label))</li>" }
+            for g in groups {
+                h += "<li>\(badge(g.state))"
+                if case let .blocked(by) = g.state, !by.isEmpty { h += " by <span class=\"cause\">\(HTML.escape(by))</span>" }
+                h += " (\(g.nodes.count)): " + g.nodes.map { link($0, page) }.joined(separator: ", ") + "</li>"
+            }
             h += "</ul>\n"
         }
         if !page.nodes.contains(where: { $0.current != nil || $0.failedAttempt != nil }) {

@@ -162,7 +162,7 @@ extension ReportPage {
             var failed: Attempt?
             if let last, last.state == .failed || last.state == .interrupted, last.id != cur?.id {
                 failed = Attempt(state: last.state.rawValue, startedAt: last.startedAt, seconds: last.duration,
-                                 message: last.message, logTail: facts.logTails[p.node] ?? [], logPath: last.logPath,
+                                 message: last.message.map(firstLine), logTail: facts.logTails[p.node] ?? [], logPath: last.logPath,
                                  logCopy: facts.copiedLogs[p.node])
             }
             let current = cur.map {
@@ -244,7 +244,8 @@ extension ReportPage {
                 if case .dependencyRebuilds = r { text = r.text } else { text = "\(dep) changed" }
                 return Why(text: text, node: dep, causes: tree(d.reasons, planned: planned, depth: depth + 1, seen: seen.union([dep])))
             }
-            return Why(text: r.text, node: dep.flatMap { planned[$0] == nil ? nil : $0 }, causes: [])
+            // A failure's message carries the log's tail: its first line here, the tail under the attempt.
+            return Why(text: firstLine(r.text), node: dep.flatMap { planned[$0] == nil ? nil : $0 }, causes: [])
         }
     }
 
@@ -284,6 +285,8 @@ extension ReportPage {
             return Timeline(kind: g.kind, name: g.name, role: g.role, days: days)
         }
     }
+
+    static func firstLine(_ s: String) -> String { s.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? s }
 
     static func day(_ date: Date) -> String {
         var cal = Calendar(identifier: .gregorian)

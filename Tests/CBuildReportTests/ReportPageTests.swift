@@ -32,7 +32,8 @@ struct ReportPageTests {
                 stage("stage4/cached", .clean),
                 stage("stage4/changed", .build, reasons: [.inputChanged(name: "spec/changed", old: "a", new: "b", details: [])]),
                 stage("stage4/new", .build, reasons: [.neverBuilt], key: "sha256:new"),
-                stage("stage4/broken", .build, reasons: [], key: "sha256:broken"),
+                stage("stage4/broken", .build, reasons: [.previousAttempt(state: "failed", message: "catalyst exited 2\n>>> Emerging (1 of 2) a/b")],
+                      key: "sha256:broken"),
                 stage("stage4/stopped", .build, key: "sha256:stopped"),
                 stage("stage4/child", .blocked, outcome: .skipped, message: "not built: stage4/broken failed: catalyst exited 2",
                       deps: ["stage4/broken"]),
@@ -48,7 +49,7 @@ struct ReportPageTests {
             lastAttempt: [
                 "stage4/clean": head(1, "stage4/clean", .succeeded),
                 "stage4/broken": head(5, "stage4/broken", .failed, key: "sha256:broken", log: ".cache/logs/stage4/broken/1.log",
-                                      message: "catalyst exited 2"),
+                                      message: "catalyst exited 2\n>>> Emerging (1 of 2) a/b\nfull log: x.log"),
                 "stage4/stopped": head(6, "stage4/stopped", .interrupted, key: "sha256:stopped"),
             ],
             catalyst: ["stage4/clean": "Catalyst 4.1.1"])
@@ -77,11 +78,12 @@ struct ReportPageTests {
         let clean = page.node("stage4/clean")?.current
         #expect(clean?.keyPrefix == "aaaabbbbcccc")
         #expect(clean?.catalyst == "Catalyst 4.1.1")
-        #expect(page.node("stage4/broken")?.failedAttempt?.message == "catalyst exited 2")
+        #expect(page.node("stage4/broken")?.failedAttempt?.message == "catalyst exited 2", "the first line; the log tail is shown apart")
         #expect(page.node("stage4/clean")?.failedAttempt == nil)
         // Why it would run: the recorded reason, and the blocked node's cause.
         #expect(page.node("stage4/changed")?.why.first?.text == "spec/changed: a → b")
         #expect(page.node("stage4/child")?.why.first?.text == "stage4/broken failed: catalyst exited 2")
+        #expect(page.node("stage4/broken")?.why.map(\.text) == ["last attempt failed: catalyst exited 2"])
         #expect(page.node("stage4/clean")?.why.isEmpty == true)
         #expect(page.stateCounts.first { $0.state == .upToDate }?.count == 2)
     }
