@@ -41,9 +41,9 @@ struct NightlyCommand: AsyncParsableCommand {
         if let jsonReport { try write(try report.json(), to: jsonReport) }
         if global.json { terminal.out(try report.json()) } else { terminal.out(NightlyView.render(report, terminal)) }
         if let dir = self.report {
-            let index = try await ReportCommand.write(global: global, nodes: [], out: dir, nightly: report, nightlySource: nil,
+            let written = try await ReportCommand.write(global: global, nodes: [], out: dir, nightly: report, nightlySource: nil,
                                                       catalystCommand: catalyst.map { $0.split(separator: " ").map(String.init) })
-            if !global.json { terminal.line("report: \(index)") }
+            if !global.json { terminal.line("report: \(written.index)") }
         }
         if report.exitStatus != .success { throw ExitWith(report.exitStatus) }
     }

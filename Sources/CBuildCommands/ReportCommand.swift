@@ -28,16 +28,16 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let nightlyReport = try nightly.map(Report.loadNightly)
-        let index = try await ReportCommand.write(global: global, nodes: nodes, out: out, nightly: nightlyReport,
-                                                  nightlySource: nightly.map(ReportCommand.absolute))
+        let written = try await ReportCommand.write(global: global, nodes: nodes, out: out, nightly: nightlyReport,
+                                                    nightlySource: nightly.map(ReportCommand.absolute))
         let (terminal, _) = global.makeOutput()
-        terminal.line(index)
+        terminal.line(global.json ? try Session.json(written) : written.index)
     }
 
-    /// Opens the directory read-only and writes the report; returns the
-    /// path of its index.html. Used by `report` and `nightly --report`.
+    /// Opens the directory read-only and writes the report; returns what
+    /// was written (`index` is the path of index.html). Used by `report` and `nightly --report`.
     static func write(global: GlobalOptions, nodes: [String], out: String?, nightly: NightlyReport?,
-                      nightlySource: String?, catalystCommand: [String]? = nil) async throws -> String {
+                      nightlySource: String?, catalystCommand: [String]? = nil) async throws -> Report.Written {
         try GraphvizLayout().check()  // before the directory is opened: a missing dot touches nothing
         let dir: String
         if let out { dir = absolute(out) } else {
@@ -53,11 +53,11 @@ struct ReportCommand: AsyncParsableCommand {
         let options = Report.Options(out: dir, nightly: shownNightly, nightlySource: source)
         let graphOptions = ProjectGraph.Options(catalystCommand: catalystCommand)
         return try await Session.with(global, access: .readOnly, command: "cbuild report",
-                                      graphOptions: graphOptions, naming: nodes + shown) { ws, _, reporter -> String in
+                                      graphOptions: graphOptions, naming: nodes + shown) { ws, _, reporter -> Report.Written in
             let roots = try reportRoots(ws, nodes: nodes, nightlyNodes: shown)
             let written = try await Report.write(ws, nodes: roots, options: options)
             reporter.finish()
-            return written.index
+            return written
         }
     }
 

@@ -38,7 +38,7 @@ public enum Report {
     }
 
     /// What was written.
-    public struct Written: Sendable {
+    public struct Written: Sendable, Codable {
         public var index: String
         public var nodes: Int
         public var copiedLogs: Int

@@ -170,8 +170,11 @@ struct ReportBrowserTests {
         #expect(!FileManager.default.fileExists(atPath: ex.path + "/artifacts/report"))
 
         let out = ex.path + "/site"
-        let r = try ex.cbuild(["report", "--out", out, "stage4/workstation", "stage4/vm/test"])
+        let r = try ex.cbuild(["report", "--json", "--out", out, "stage4/workstation", "stage4/vm/test"])
         #expect(r.status == 0, "\(r)")
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+        #expect(written["index"] as? String == out + "/index.html")
+        #expect(written["copiedLogs"] as? Int == 0)
         let dom = try Chromium.dom(out + "/index.html")
         #expect(dom.contains("Nothing has been built in this directory yet."))
         #expect(dom.contains("No stage has a recorded build yet."))
