@@ -194,7 +194,8 @@ struct ReportBrowserTests {
                 .replacingOccurrences(of: "optional = [\"stage4/azure/web\"]", with: "optional = []")
         }
         let site = ex.path + "/nightly-site"
-        let r = try ex.cbuild(["nightly", "-k", "--report", site], environment: ["CBUILD_NOW": "20261125", "CATALYST_SIM_FAIL": "*vm-test*"])
+        let json = ex.path + "/reports/nightly.json"
+        let r = try ex.cbuild(["nightly", "-k", "--report", site, "--json-report", json], environment: ["CBUILD_NOW": "20261125", "CATALYST_SIM_FAIL": "*vm-test*"])
         #expect(r.status == 1, "the nightly's own exit status: \(r)")
         #expect(r.stdout.contains("report: \(site)/index.html"), "\(r)")
         let dom = try Chromium.dom(site + "/index.html")
@@ -214,5 +215,16 @@ struct ReportBrowserTests {
         #expect(again.status == 0, "\(again)")
         let html = try String(contentsOfFile: site + "/index.html", encoding: .utf8)
         #expect(html.contains("<ul class=\"nightly-failed\"><li><a href=\"#node-stage4-vm-test-testing\">"), "\(html.prefix(3000))")
+        // --nightly FILE: the file `nightly --json-report` wrote, shown in another report.
+        let other = ex.path + "/other"
+        let given = try ex.cbuild(["report", "--out", other, "--nightly", json])
+        #expect(given.status == 0, "\(given)")
+        let otherHTML = try String(contentsOfFile: other + "/index.html", encoding: .utf8)
+        #expect(otherHTML.contains("From <code>reports/nightly.json</code>."), "where it came from, relative to the directory")
+        #expect(otherHTML.contains("no: stable stays at 20261120"))
+        // A file that is no nightly report: exit 2, named.
+        let wrong = try ex.cbuild(["report", "--out", other, "--nightly", ex.path + "/cbuild.toml"])
+        #expect(wrong.status == 2, "\(wrong)")
+        #expect(wrong.stderr.contains("cbuild.toml: not a nightly report"), "\(wrong)")
     }
 }
