@@ -10,7 +10,7 @@ enum DurationChart {
         let width = labelWidth + barWidth + textWidth
         let height = max(1, bars.count) * rowHeight + 4
         let longest = max(bars.map(\.seconds).max() ?? 0, 0.001)
-        var out = "<svg class=\"durations\" role=\"img\" aria-labelledby=\"durations-title\" viewBox=\"0 0 \(width) \(height)\" "
+        var out = "<svg class=\"durations\" role=\"group\" aria-labelledby=\"durations-title\" viewBox=\"0 0 \(width) \(height)\" "
         out += "width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         out += "<title id=\"durations-title\">Build durations, slowest first</title>\n"
         for (i, b) in bars.enumerated() {

@@ -71,9 +71,9 @@ enum DagDot {
     }
 
     /// dot's document reduced to its `<svg>` element: no XML declaration,
-    /// doctype or comments (comments repeat node names unescaped-looking
-    /// and `--` would end them), an accessible name, natural size kept for
-    /// the scrolling frame. Refuses SVG that carries script or event handlers.
+    /// doctype or comments (a `--` in a name would end one early), an
+    /// accessible name (`role="group"`, not `img`, so the nodes' links stay
+    /// reachable to assistive technology), natural size kept for the scrolling frame. Refuses SVG that carries script or event handlers.
     static func inline(_ svg: String, label: String) throws -> String {
         guard let start = svg.range(of: "<svg") else { throw ReportError.dotFailed("dot wrote no <svg> element") }
         var body = String(svg[start.lowerBound...])
@@ -87,7 +87,7 @@ enum DagDot {
         if tags.contains("<script") || tags.contains("<foreignobject") || tags.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) != nil {
             throw ReportError.dotFailed("the SVG from dot holds markup the report does not allow (script or event handler)")
         }
-        body = body.replacingOccurrences(of: "<svg ", with: "<svg role=\"img\" aria-label=\"\(HTML.escape(label))\" class=\"dag\" ",
+        body = body.replacingOccurrences(of: "<svg ", with: "<svg role=\"group\" aria-label=\"\(HTML.escape(label))\" class=\"dag\" ",
                                          options: [], range: body.startIndex..<body.index(body.startIndex, offsetBy: 4 + 1))
         return body.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -107,8 +107,8 @@ public enum Report {
 
         // Failed attempts: the log's last lines, and a copy beside the report.
         let fm = FileManager.default
+        // Files are only added: DIR may be a CI artifact directory that already has a logs/ of its own.
         let logsDir = options.out + "/logs"
-        try? fm.removeItem(atPath: logsDir)
         var tails: [String: [String]] = [:], copies: [String: String] = [:]
         for p in planned {
             guard let l = last[p.node], l.state == .failed || l.state == .interrupted, l.id != current[p.node]?.id,

@@ -123,7 +123,7 @@ struct ReportBrowserTests {
         #expect(FileManager.default.fileExists(atPath: ex.path + "/artifacts/report/report.css"))
 
         let dom = try Chromium.dom(index)
-        #expect(dom.contains("<svg role=\"img\""), "the graph is an inline SVG")
+        #expect(dom.contains("<svg role=\"group\" aria-label=\"Dependency graph"), "the graph is an inline SVG")
         #expect(dom.contains("class=\"durations\""), "the duration chart is there")
         let nodes = try checkEveryNode(dom, ex)
         // The stages agree with `cbuild status`.

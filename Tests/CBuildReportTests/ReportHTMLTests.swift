@@ -84,7 +84,7 @@ struct ReportHTMLTests {
             <svg width="10pt" height="10pt" viewBox="0 0 10 10"><!-- n0 --><g class="node"><title>a &lt;b&gt; onclick=x</title></g></svg>
             """
         let inline = try DagDot.inline(svg, label: "graph of <1>")
-        #expect(inline.hasPrefix("<svg role=\"img\" aria-label=\"graph of &lt;1&gt;\" class=\"dag\" width="))
+        #expect(inline.hasPrefix("<svg role=\"group\" aria-label=\"graph of &lt;1&gt;\" class=\"dag\" width="))
         #expect(!inline.contains("<!--") && !inline.contains("DOCTYPE") && !inline.contains("<?xml"))
         #expect(throws: ReportError.self) { try DagDot.inline("<svg><script>x</script></svg>", label: "") }
         #expect(throws: ReportError.self) { try DagDot.inline("<svg><g onclick=\"x\"></g></svg>", label: "") }
