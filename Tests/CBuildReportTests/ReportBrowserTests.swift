@@ -152,6 +152,17 @@ struct ReportBrowserTests {
         let size = try #require(Chromium.pngSize(bytes))
         #expect(size.width == 1280 && size.height == 2000, "\(size)")
         #expect(bytes.count > 40_000, "a page with a graph and text, not a blank image: \(bytes.count) bytes")
+        // Printing (the print stylesheet): a PDF of several pages.
+        let pdf = ex.path + "/report.pdf"
+        let printed = try Chromium.run(["--no-pdf-header-footer", "--print-to-pdf=\(pdf)", "file://" + index])
+        let pdfBytes = try #require(FileManager.default.contents(atPath: pdf), "\(printed.stderrString)")
+        #expect(pdfBytes.starts(with: Data("%PDF".utf8)))
+        // The page tree's /Count: the number of pages.
+        let text = String(decoding: pdfBytes, as: UTF8.self)
+        let re = try NSRegularExpression(pattern: #"/Count (\d+)"#)
+        let pages = re.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            .compactMap { Int(text[Range($0.range(at: 1), in: text)!]) }.max() ?? 0
+        #expect(pages >= 2, "a report of \(nodes.count) nodes prints on several pages: \(pages)")
         if let dest = ProcessInfo.processInfo.environment["CBUILD_REPORT_SCREENSHOT"] {
             // The picture in docs/report.md: the top of the same page in a smaller window (a smaller file to commit).
             let target = dest.hasPrefix("/") ? dest : BuiltProducts.packageRoot + "/" + dest
