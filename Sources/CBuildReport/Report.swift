@@ -114,12 +114,18 @@ public enum Report {
             guard let l = last[p.node], l.state == .failed || l.state == .interrupted, l.id != current[p.node]?.id,
                   let log = l.logPath else { continue }
             let full = log.hasPrefix("/") ? log : ws.root + "/" + log
-            guard let data = fm.contents(atPath: full) else { continue }
-            tails[p.node] = tail(String(decoding: data, as: UTF8.self), lines: options.logLines)
+            // Catalyst logs can be large: only their end is read, and the copy is made by the file system.
+            guard let handle = FileHandle(forReadingAtPath: full) else { continue }
+            let size = (try? handle.seekToEnd()) ?? 0
+            try? handle.seek(toOffset: size > 256 * 1024 ? size - 256 * 1024 : 0)
+            let end = (try? handle.readToEnd()) ?? Data()
+            try? handle.close()
+            tails[p.node] = tail(String(decoding: end, as: UTF8.self), lines: options.logLines)
             let name = "logs/" + fileName(p.node) + "-" + (log as NSString).lastPathComponent + ".txt"
             do {
                 try fm.createDirectory(atPath: logsDir, withIntermediateDirectories: true)
-                try data.write(to: URL(fileURLWithPath: options.out + "/" + name))
+                try? fm.removeItem(atPath: options.out + "/" + name)
+                try fm.copyItem(atPath: full, toPath: options.out + "/" + name)
                 copies[p.node] = name
             } catch {
                 throw ReportError.cannotWrite(path: options.out + "/" + name, reason: error.localizedDescription)
