@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // cbuild — an incremental, content-hashing build engine for Gentoo release engineering.
 // Layers are SwiftPM targets so the compiler holds their direction:
-// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Commands <- cbuild;
+// Basics <- Config, State <- Graph <- Catalyst, Artifacts <- Project <- Report <- Commands <- cbuild;
 // State <- Security (manifests, GLSAs, audit) <- Project.
 import PackageDescription
 
@@ -59,10 +59,14 @@ let package = Package(
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
             "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache", "CBuildSecurity",
         ]),
+        // The static HTML report: a page model from state + plan, pure HTML/SVG rendering, `dot` behind a protocol.
+        .target(name: "CBuildReport", dependencies: [
+            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildCatalyst", "CBuildProject",
+        ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildSecurity",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildSecurity", "CBuildReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -92,6 +96,9 @@ let package = Package(
         .testTarget(name: "CBuildCacheTests", dependencies: ["CBuildCache", "CBuildTestSupport"]),
         .testTarget(name: "CBuildSecurityTests", dependencies: ["CBuildSecurity", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildReportTests", dependencies: [
+            "CBuildReport", "CBuildGraph", "CBuildState", "CBuildProject", "CBuildTestSupport",
+        ]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CBuildBasics
 import CBuildProject
+import CBuildReport
 import Foundation
 
 /// `cbuild nightly`: snapshot bump to testing, build, promote to stable.
@@ -24,8 +25,11 @@ struct NightlyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write a JUnit XML report to FILE.", valueName: "FILE")) var junit: String?
     @Option(name: .customLong("json-report"), help: ArgumentHelp("Write a JSON summary to FILE.", valueName: "FILE")) var jsonReport: String?
     @Option(help: ArgumentHelp("Catalyst command instead of [catalyst] command.", valueName: "CMD")) var catalyst: String?
+    @Option(help: ArgumentHelp("Write the HTML report (cbuild report) to DIR at the end.", valueName: "DIR")) var report: String?
 
     func run() async throws {
+        // A report that cannot be written is known before the nightly starts.
+        if self.report != nil { try GraphvizLayout().check() }
         let (terminal, reporter) = global.makeOutput()
         let report = try await Nightly.run(explicit: global.directory,
                                            options: .init(targets: targets.isEmpty ? nil : targets, keepGoing: keepGoing,
@@ -36,6 +40,11 @@ struct NightlyCommand: AsyncParsableCommand {
         if let junit { try write(report.junit(), to: junit) }
         if let jsonReport { try write(try report.json(), to: jsonReport) }
         if global.json { terminal.out(try report.json()) } else { terminal.out(NightlyView.render(report, terminal)) }
+        if let dir = self.report {
+            let written = try await ReportCommand.write(global: global, nodes: [], out: dir, nightly: report, nightlySource: nil,
+                                                      catalystCommand: catalyst.map { $0.split(separator: " ").map(String.init) })
+            if !global.json { terminal.line("report: \(written.index)") }
+        }
         if report.exitStatus != .success { throw ExitWith(report.exitStatus) }
     }
 

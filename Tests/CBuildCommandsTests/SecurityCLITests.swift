@@ -63,6 +63,13 @@ import Testing
         #expect(findings.map { $0["advisory"] as? String } == ["202611-01"])
         #expect(findings.first?["fixedIn"] as? String == "1.1" && findings.first?["installed"] as? String == "1.0")
         #expect((doc["problems"] as? [[String: Any]])?.count == 1)
+        // The HTML report shows the same: the package count and the open advisory of the node.
+        if Executables.find("dot") != nil {
+            let report = try ex.cbuild(["report", "stage4/vm/test"])
+            #expect(report.status == 0, "\(report)")
+            let html = try String(contentsOfFile: ex.path + "/artifacts/report/index.html", encoding: .utf8)
+            #expect(html.contains("<dt>Packages</dt>") && html.contains("GLSA 202611-01") && html.contains("app-misc/hello-1.0"), "\(report)")
+        }
     }
 
     @Test func badInputExitsTwoNamingWhatIsWrong() throws {
