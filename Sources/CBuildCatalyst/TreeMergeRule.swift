@@ -18,8 +18,19 @@ public struct TreeMergeRule: Rule {
     }
 
     public var recipeName: String { "merge-\(treeKind)" }
-    public var recipeVersion: Int { 1 }
+    /// 2: one input per file, its text as the display when small, so
+    /// `explain` shows changed lines (`package.use/desktop: +media-video/pipewire sound-server`).
+    public var recipeVersion: Int { 2 }
     public var kind: RuleKind { .derived }
+
+    /// What `explain` compares line by line: a small text file's text;
+    /// otherwise (binary, large) its mode and digest.
+    static func display(_ bytes: [UInt8], mode: Int, digest: Digest) -> String {
+        if bytes.count <= 8192, !bytes.contains(0), let text = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) {
+            return text.hasSuffix("\n") ? String(text.dropLast()) : text
+        }
+        return "mode \(String(mode, radix: 8)), \(bytes.count) bytes, \(digest.shortHex(12))"
+    }
 
     /// Where a merged tree with this identity lives.
     public static func directory(kind: String, outputDigest: String) -> String {
@@ -32,8 +43,6 @@ public struct TreeMergeRule: Rule {
         var inputs: [NodeInput] = []
         for dir in directories {
             let files = try TreeMergeRule.regularFiles(under: context.path(dir))
-            var listing: [String] = []
-            let h = ContentHasher(.sha256)
             for (rel, mode) in files {
                 let full = context.path(dir) + "/" + rel
                 guard let data = FileManager.default.contents(atPath: full) else {
@@ -41,8 +50,9 @@ public struct TreeMergeRule: Rule {
                 }
                 let bytes = [UInt8](data)
                 let d = ContentHasher.digest(.sha256, bytes)
-                h.update("\(rel)\0\(mode)\0\(d.hex)\0")
-                listing.append("\(rel): \(d.shortHex(12))")
+                inputs.append(NodeInput(name: "\(dir)/\(rel)",
+                                        digest: ContentHasher.digest(.sha256, "\(String(mode, radix: 8))\0\(d.hex)").description,
+                                        display: TreeMergeRule.display(bytes, mode: mode, digest: d)))
                 if concatenate, let prev = merged[rel] {
                     var b = prev.bytes
                     if let last = b.last, last != UInt8(ascii: "\n") { b.append(UInt8(ascii: "\n")) }
@@ -51,7 +61,6 @@ public struct TreeMergeRule: Rule {
                     merged[rel] = (bytes, mode)
                 }
             }
-            inputs.append(NodeInput(name: dir, digest: h.finalize().description, display: listing.joined(separator: "\n")))
         }
         let out = ContentHasher(.sha256)
         for rel in merged.keys.sorted() {

@@ -34,11 +34,17 @@ enum ExplainView {
     }
 
     /// Reasons with their causes followed through dependencies that change too.
-    static func reasonTree(_ reasons: [Reason], plan: BuildSummary, depth: Int = 0, seen: Set<NodeID> = []) -> [ReasonEntry] {
+    /// A stage that is itself listed (it runs too) is named, not explained
+    /// again under each of its dependents: a shared cause is stated once.
+    static func reasonTree(_ reasons: [Reason], plan: BuildSummary, depth: Int = 0, seen: Set<NodeID> = [],
+                           listed: Set<NodeID> = []) -> [ReasonEntry] {
         reasons.map { r in
+            if let dep = r.dependency, listed.contains(dep) {
+                return ReasonEntry(text: r.text, input: dep.name, causes: nil)
+            }
             if let dep = r.dependency, !seen.contains(dep), let d = plan.result(dep), d.explanation.verdict != .clean,
                d.explanation.kind != .source, depth < 8 {
-                let sub = reasonTree(d.explanation.reasons, plan: plan, depth: depth + 1, seen: seen.union([dep]))
+                let sub = reasonTree(d.explanation.reasons, plan: plan, depth: depth + 1, seen: seen.union([dep]), listed: listed)
                 let text: String
                 switch r {
                 case .dependencyRebuilds: text = r.text
@@ -52,15 +58,17 @@ enum ExplainView {
 
     /// Nodes listed at the top: every action/derived node that would run,
     /// except derived ones already shown as a cause of an action.
-    static func entries(_ plan: BuildSummary, verbose: Bool) -> [Entry] {
+    static func entries(_ plan: BuildSummary, verbose: Bool, notes: [NodeID: String] = [:]) -> [Entry] {
         var shownInside = Set<NodeID>()
         func collect(_ rs: [ReasonEntry]) { for r in rs { if let i = r.input, r.causes != nil { shownInside.insert(NodeID(i)) }; collect(r.causes ?? []) } }
         var list: [(NodeResult, [ReasonEntry])] = []
+        let listed = Set(plan.results.filter { $0.explanation.kind == .action && $0.explanation.verdict != .clean }.map(\.node))
         for r in plan.results where r.explanation.kind == .action && r.explanation.verdict != .clean {
             // A blocked node's cause is the missing input named in its message, not only the failed dependency.
             let tree = r.explanation.verdict == .blocked && r.message != nil
                 ? [ReasonEntry(text: r.message!.split(separator: "\n")[0].replacingOccurrences(of: "not built: ", with: ""), input: nil, causes: nil)]
-                : reasonTree(r.explanation.reasons, plan: plan, seen: [r.node])
+                : reasonTree(r.explanation.reasons, plan: plan, seen: [r.node], listed: listed.subtracting([r.node]))
+                    + (notes[r.node].map { [ReasonEntry(text: $0, input: nil, causes: nil)] } ?? [])
             collect(tree)
             list.append((r, tree))
         }
@@ -84,8 +92,9 @@ enum ExplainView {
         return out
     }
 
-    static func render(_ plan: BuildSummary, terminal: Terminal, verbose: Bool, dryRun: Bool = false) -> String {
-        let list = entries(plan, verbose: verbose)
+    static func render(_ plan: BuildSummary, terminal: Terminal, verbose: Bool, dryRun: Bool = false,
+                       notes: [NodeID: String] = [:]) -> String {
+        let list = entries(plan, verbose: verbose, notes: notes)
         var out = ""
         func add(_ rs: [ReasonEntry], indent: Int) {
             for r in rs {
@@ -93,10 +102,18 @@ enum ExplainView {
                 add(r.causes ?? [], indent: indent + 1)
             }
         }
+        // Who waits on whom: "stage4/base will be rebuilt first" under each child.
+        var dependents: [String: [String]] = [:]
+        for e in list {
+            for r in e.reasons where r.causes == nil && r.text.hasSuffix("will be rebuilt first") { if let i = r.input { dependents[i, default: []].append(e.node) } }
+        }
         for e in list {
             let word = e.verdict == "build" ? terminal.bold(e.verdict) : e.verdict
             out += "\(terminal.bold(e.node)): \(word)\n"
             add(e.reasons, indent: 1)
+            if let d = dependents[e.node], d.count > 1 {
+                out += "  — and therefore its \(d.count) dependents: \(d.joined(separator: ", "))\n"
+            }
         }
         let running = list.filter { $0.verdict == "build" }.count
         let reuse = list.filter { $0.verdict == "reuse" }.count

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CBuildBasics
 import CBuildGraph
+import CBuildProject
 import CBuildState
 import Foundation
 
@@ -40,6 +41,12 @@ struct StatusCommand: AsyncParsableCommand {
         var catalyst: String?
 
         var isUpToDate: Bool { state.hasPrefix("clean") }
+
+        init(node: String, state: String, blockedBy: String? = nil, hint: String? = nil, lastBuild: Date? = nil,
+             duration: Double? = nil, output: String? = nil, key: String? = nil, catalyst: String? = nil) {
+            self.node = node; self.state = state; self.blockedBy = blockedBy; self.hint = hint; self.lastBuild = lastBuild
+            self.duration = duration; self.output = output; self.key = key; self.catalyst = catalyst
+        }
     }
 
     func run() async throws {
@@ -107,6 +114,34 @@ struct StatusCommand: AsyncParsableCommand {
         return Row(node: r.node.name, state: state, blockedBy: blockedBy, hint: blockedBy == nil ? nil : r.hint,
                    lastBuild: shown?.startedAt, duration: duration, output: cur?.outputs.first?.path, key: r.key,
                    catalyst: catalyst)
+    }
+
+    /// Every planned node's state in status's words: actions as their rows,
+    /// derived and source nodes clean, stale (would be re-rendered), failed
+    /// or blocked, groups from their members (`graph` uses the same words).
+    static func states(_ plan: BuildSummary, _ ws: Workspace) throws -> [NodeID: String] {
+        let current = try ws.database.currentBuildHeads()
+        let lastAttempts = try ws.database.lastAttemptHeads()
+        var rows: [String: Row] = [:]
+        var out: [NodeID: String] = [:]
+        for r in plan.results {
+            switch r.explanation.kind {
+            case .action:
+                let row = try row(r, current: current[r.node.name], last: lastAttempts[r.node.name], catalyst: nil, database: ws.database)
+                rows[r.node.name] = row
+                out[r.node] = row.state
+            case .phony:
+                let row = group(r.node, members: ws.graph[r.node]?.dependencies ?? [], rows)
+                rows[r.node.name] = row
+                out[r.node] = row.state.split(separator: " ").first.map(String.init) ?? row.state
+            case .source, .derived:
+                let state = r.outcome == .failed ? "failed" : r.outcome == .skipped ? "blocked"
+                    : r.explanation.verdict == .clean ? "clean" : current[r.node.name] == nil ? "never built" : "stale"
+                rows[r.node.name] = Row(node: r.node.name, state: state)
+                out[r.node] = state
+            }
+        }
+        return out
     }
 
     /// A fleet (or `all`) is clean only when every member is.

@@ -26,7 +26,15 @@ import Testing
 
         let dot = try ex.cbuild(["graph", "--format", "dot", "stage4/aws/web"])
         #expect(dot.stdout.contains("\"stage4/base\" -> \"stage4/aws/web\";"), "\(dot)")
-        #expect(dot.stdout.contains("\"stage4/aws/web\" [label=\"stage4/aws/web\", color=red"), "stale nodes are marked")
+        #expect(dot.stdout.contains("\"stage4/aws/web\" [label=\"stage4/aws/web\\nnever built\", style=\"filled,bold\", color=red"),
+                "each node's state is inside its box: \(dot)")
+        #expect(dot.stdout.contains("\"stage4/base\" [label=\"stage4/base\\nnever built\""), "\(dot)")
+        let fleets = try ex.cbuild(["graph", "--format", "json", "fleet/prod"])
+        let fleetNodes = try #require(try JSONSerialization.jsonObject(with: Data(fleets.stdout.utf8)) as? [[String: Any]])
+        let prod = try #require(fleetNodes.first { $0["id"] as? String == "fleet/prod" })
+        #expect(prod["state"] as? String == "never built" || prod["state"] as? String == "stale", "a fleet is marked like any node: \(prod)")
+        let vmNode = try #require(fleetNodes.first { $0["id"] as? String == "stage4/vm/test" })
+        #expect(vmNode["state"] as? String == "clean", "\(vmNode)")
         let mermaid = try ex.cbuild(["graph", "--format", "mermaid", "stage4/vm/test"])
         #expect(mermaid.stdout.hasPrefix("graph LR"))
         let json = try ex.cbuild(["graph", "--format", "json", "stage4/vm/test"])

@@ -78,7 +78,7 @@ import Testing
         #expect(doctor.status != 0 && doctor.stdout.contains("changed since it was verified"), "\(doctor)")
         let status = try site.cbuild(["status", "--json", "stage4/base"])
         let row = try #require(try objects(status).first { $0["node"] as? String == "stage4/base" })
-        #expect((row["state"] as? String)?.contains("changed since it was verified") == true, "\(status)")
+        #expect(row["state"] as? String == "blocked" && (row["blockedBy"] as? String)?.contains("changed since it was verified") == true, "\(status)")
 
         try restoreByte(site.path + "/" + snapshot, byte)
         ok(try site.cbuild(sim(["stage4/base", "stage4/vm/test"])))
