@@ -49,16 +49,21 @@ let package = Package(
         .target(name: "CBuildImages", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildCatalyst",
         ]),
+        // Publishing images to clouds: AMIs through the EBS direct APIs and EC2 (SigV4-signed),
+        // Azure page blobs through a SAS URL; nodes keyed by the image's content.
+        .target(name: "CBuildPublish", dependencies: [
+            "CLibCrypto", "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildImages",
+        ]),
         // Assembles the whole graph from the configuration; opens a workspace
         // (lock, database, moved-directory check) for a command.
         .target(name: "CBuildProject", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache", "CBuildPublish",
         ]),
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildPublish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -81,6 +86,7 @@ let package = Package(
         .testTarget(name: "CBuildCatalystTests", dependencies: ["CBuildCatalyst", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
         .testTarget(name: "CBuildImagesTests", dependencies: ["CBuildImages", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildPublishTests", dependencies: ["CBuildPublish", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCacheTests", dependencies: ["CBuildCache", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCommandsTests", dependencies: ["CBuildCommands", "CBuildTestSupport"]),
