@@ -19,7 +19,7 @@ public struct CBuildCommand: AsyncParsableCommand {
         version: "cbuild 0.1.0",
         subcommands: [BuildCommand.self, ExplainCommand.self, StatusCommand.self, CleanCommand.self,
                       GraphCommand.self, SpecCommand.self, LogCommand.self, HistoryCommand.self,
-                      InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self],
+                      InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self, PublishCommand.self],
         defaultSubcommand: BuildCommand.self)
 
     public init() {}
