@@ -1,5 +1,6 @@
 import ArgumentParser
 import CBuildGraph
+import CBuildPublish
 import CBuildState
 import Foundation
 
@@ -23,6 +24,8 @@ struct StatusCommand: AsyncParsableCommand {
         var duration: Double?
         var output: String?
         var key: String?
+        /// What a publish node's current build produced (AMI, snapshot, region; blob URL).
+        var published: PublishReceipt?
     }
 
     func run() async throws {
@@ -54,13 +57,16 @@ struct StatusCommand: AsyncParsableCommand {
                     state = "blocked: " + why
                 }
                 rows.append(Row(node: r.node.name, state: state, lastBuild: (cur ?? last)?.startedAt,
-                                duration: (cur ?? last)?.duration, output: cur?.outputs.first?.path, key: r.key))
+                                duration: (cur ?? last)?.duration, output: cur?.outputs.first?.path, key: r.key,
+                                published: cur?.outputs.first.flatMap { PublishReceipt.read(root: ws.root, path: $0.path) }))
             }
             if global.json { terminal.line(try Session.json(rows)); return }
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm"
-            let table = [["NODE", "STATE", "LAST BUILD", "DURATION"]] + rows.map {
+            let anyPublished = rows.contains { $0.published != nil }
+            let table = [["NODE", "STATE", "LAST BUILD", "DURATION"] + (anyPublished ? ["PUBLISHED"] : [])] + rows.map {
                 [$0.node, $0.state, $0.lastBuild.map(f.string(from:)) ?? "-", $0.duration.map(Reporter.duration) ?? "-"]
+                    + (anyPublished ? [$0.published?.summary ?? "-"] : [])
             }
             terminal.out(TableView.render(table))
         }

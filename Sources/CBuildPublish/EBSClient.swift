@@ -52,7 +52,7 @@ public struct EBSClient: Sendable {
 
     /// Seals the snapshot after `changedBlocks` writes; returns its status.
     public func completeSnapshot(_ snapshot: String, changedBlocks: Int) async throws(PublishError) -> String {
-        let response = try await send("CompleteSnapshot", "POST", "/snapshots/completed/\(snapshot)",
+        let response = try await send("CompleteSnapshot", "POST", "/snapshots/completion/\(snapshot)",
                                       headers: [("x-amz-ChangedBlocksCount", String(changedBlocks))], body: [])
         let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         return json?["Status"] as? String ?? "pending"

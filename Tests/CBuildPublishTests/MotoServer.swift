@@ -41,9 +41,11 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// One recorded request.
-    public struct Request: Sendable {
+    public struct Request: Sendable, CustomStringConvertible {
+        public var description: String { "\(method) \(url) (\(body.count) bytes)" }
         public var method: String
         public var url: String
+        /// Names lower-cased (the server normalizes their case).
         public var headers: [String: String]
         public var body: [UInt8]
         /// The form parameters of an EC2 Query request.
@@ -69,11 +71,35 @@ public final class MotoServer: @unchecked Sendable {
                 body = (obj["body_encoded"] as? Bool) == true ? [UInt8](Data(base64Encoded: b) ?? Data()) : Array(b.utf8)
             }
             return Request(method: obj["method"] as? String ?? "", url: obj["url"] as? String ?? "",
-                           headers: obj["headers"] as? [String: String] ?? [:], body: body)
+                           headers: Dictionary((obj["headers"] as? [String: String] ?? [:]).map { ($0.key.lowercased(), $0.value) }) { a, _ in a },
+                           body: body)
         }
     }
 
-    public func resetRecording() { FileManager.default.createFile(atPath: recordingPath, contents: Data()) }
+    /// Starts counting afresh: empties the recording and skips the access log so far.
+    public func resetRecording() {
+        FileManager.default.createFile(atPath: recordingPath, contents: Data())
+        accessLogOffset = (try? FileManager.default.attributesOfItem(atPath: accessLogPath)[.size] as? Int) ?? 0
+    }
+
+    private var accessLogOffset = 0
+    var accessLogPath: String { server.directory.path + "/server.log" }
+
+    /// The server's access log since the last `resetRecording`: `"PUT /snapshots/…/blocks/3 HTTP/1.1" 201`.
+    /// Unlike the recording (whose big lines can interleave under concurrent
+    /// requests), every request has its own short line here.
+    public func accessLog() -> [String] {
+        let data = FileManager.default.contents(atPath: accessLogPath) ?? Data()
+        // werkzeug colours the request part on a terminal and in files alike.
+        let text = String(decoding: data.dropFirst(accessLogOffset), as: UTF8.self)
+            .replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        return text.split(separator: "\n").map(String.init).filter { $0.contains("\" ") && $0.contains(" HTTP/1.1\"") }
+    }
+
+    /// PutSnapshotBlock requests answered with success since the last reset.
+    public func putBlockCount() -> Int {
+        accessLog().filter { $0.contains("\"PUT /snapshots/") && $0.contains("/blocks/") && $0.contains("\" 20") }.count
+    }
 
     /// Runs a Python script in the venv with boto3 pointed at this server
     /// (`ENDPOINT`, `REGION` and `ec2`, `ebs` clients predefined); returns stdout.
