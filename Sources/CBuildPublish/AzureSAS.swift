@@ -20,7 +20,7 @@ public struct AzureSAS: Sendable, CustomStringConvertible {
         return try parse(text.trimmingCharacters(in: .whitespacesAndNewlines), file: file)
     }
 
-    static func parse(_ text: String, file: String) throws(PublishError) -> AzureSAS {
+    public static func parse(_ text: String, file: String) throws(PublishError) -> AzureSAS {
         guard let q = text.firstIndex(of: "?") else {
             throw .credentials("\(file) holds no SAS query (expected https://ACCOUNT.blob.core.windows.net/CONTAINER?sv=…&sig=…)")
         }

@@ -27,10 +27,14 @@ final class AzurePageBlobServer: @unchecked Sendable {
     /// The container SAS URL a `sas_url_file` holds.
     var sasURL: String { "\(server.url)/devstoreaccount1/\(Self.container)?sv=2021-08-06&ss=b&srt=co&sp=rwc&se=2099-01-01T00%3A00%3A00Z&\(Self.signature)" }
 
-    /// The bytes stored for `blob`, or nil.
+    /// The file holding `blob`'s pages (sparse, like the VHD).
+    func blobPath(_ name: String) -> String {
+        server.directory.path + "/blobs/" + name.replacingOccurrences(of: "/", with: "%2F")
+    }
+
+    /// The bytes stored for a small `blob`, or nil.
     func blob(_ name: String) -> [UInt8]? {
-        let path = server.directory.path + "/blobs/" + name.replacingOccurrences(of: "/", with: "%2F")
-        return FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        FileManager.default.contents(atPath: blobPath(name)).map { [UInt8]($0) }
     }
 
     /// Each request: method, op (a name for the kind of request), status.
