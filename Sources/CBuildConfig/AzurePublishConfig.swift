@@ -43,7 +43,7 @@ public struct AzurePublishConfig: Sendable, Hashable {
             sasURLFile = path
         }
         guard !sasURLFile.isEmpty else {
-            throw t.missing("sas_url_file", expected: "a git-ignored file holding the container's SAS URL, e.g. \".secrets/azure-sas-url\"")
+            throw t.missing("sas_url_file", expected: "a git-ignored file holding the container's SAS URL, e.g. \"secrets/azure-sas-url\"")
         }
         if let n = try t.string("name") {
             try PublishConfig.checkTemplate(t, "name", n, allowed: { $0.isASCII && ($0.isLetter || $0.isNumber || "._-/".contains($0)) },

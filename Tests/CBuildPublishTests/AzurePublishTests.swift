@@ -39,7 +39,7 @@ import Testing
     @Test func uploadsTheVHDAsAPageBlobThatASecondRunFindsAgain() throws {
         let server = try AzurePageBlobServer()
         let ex = try ExampleBuildDirectory(); defer { ex.remove() }
-        _ = try ex.dir.write(".secrets/azure-sas-url", server.sasURL + "\n")
+        _ = try ex.dir.write("secrets/azure-sas-url", server.sasURL + "\n")
         let first = try publish(ex)
         #expect(first.status == 0, "\(first)")
         let s = try ex.cbuild(["status", "--json", "azure/azure/web"])
@@ -82,7 +82,7 @@ import Testing
         for r in [first, again, status, history] { #expect(!r.stdout.contains(Self.signature) && !r.stderr.contains(Self.signature)) }
         let e = FileManager.default.enumerator(atPath: ex.path)
         while let rel = e?.nextObject() as? String {
-            if rel.hasPrefix("artifacts/builds") || rel.hasPrefix("artifacts/images") || rel.hasPrefix(".secrets") || rel.hasSuffix(".sqfs") { continue }
+            if rel.hasPrefix("artifacts/builds") || rel.hasPrefix("artifacts/images") || rel.hasPrefix("secrets/") || rel.hasSuffix(".sqfs") { continue }
             if let data = FileManager.default.contents(atPath: ex.path + "/" + rel) {
                 #expect(data.range(of: Data(Self.signature.utf8)) == nil, "\(rel) holds the SAS signature")
             }
@@ -93,7 +93,7 @@ import Testing
         let ex = try ExampleBuildDirectory(); defer { ex.remove() }
         let r = try publish(ex)
         #expect(r.status == 1, "\(r)")
-        #expect(r.stdout.contains("cannot read the SAS URL file .secrets/azure-sas-url"), "\(r)")
+        #expect(r.stdout.contains("cannot read the SAS URL file secrets/azure-sas-url"), "\(r)")
     }
 
     /// The stand-in refuses what Azure refuses, so the upload test above means something.
