@@ -40,6 +40,10 @@ import Testing
         let server = try AzurePageBlobServer()
         let ex = try ExampleBuildDirectory(); defer { ex.remove() }
         _ = try ex.dir.write("secrets/azure-sas-url", server.sasURL + "\n")
+        try ex.edit("targets/azure/web.toml") {
+            $0.replacingOccurrences(of: "sas_url_file = \"secrets/azure-sas-url\"",
+                                    with: "sas_url_file = \"secrets/azure-sas-url\"\nimage_command = [\"sh\", \"-c\", \"echo \\\"$CBUILD_BLOB_URL $CBUILD_BLOB_NAME $CBUILD_KEY\\\" > image-command.out\"]")
+        }
         let first = try publish(ex)
         #expect(first.status == 0, "\(first)")
         let s = try ex.cbuild(["status", "--json", "azure/azure/web"])
@@ -49,6 +53,9 @@ import Testing
         let blobURL = try #require(receipt.blobURL)
         #expect(blobURL == "\(server.server.url)/devstoreaccount1/images/\(receipt.name)")
         #expect(!blobURL.contains("?") && !blobURL.contains("sig"))
+        // image_command ran once, after the upload, with the blob (no SAS) in its environment.
+        #expect(try ex.dir.read("image-command.out") == "\(blobURL) \(receipt.name) \(receipt.key)\n")
+        try FileManager.default.removeItem(atPath: ex.path + "/image-command.out")
         #expect(receipt.name.hasPrefix("azure/web-") && receipt.name.hasSuffix(".vhd"))
 
         let vhd = try FileManager.default.destinationOfSymbolicLink(atPath: ex.path + "/artifacts/out/image/azure/web.vhd")
@@ -73,6 +80,7 @@ import Testing
         #expect(again.status == 0, "\(again)")
         let after = Array(server.requests().dropFirst(before))
         #expect(after.map { $0["op"] as? String ?? "" } == ["GetBlobProperties"])
+        #expect(!ex.dir.exists("image-command.out"), "nothing new was uploaded, so no image is made")
         let status = try ex.cbuild(["status", "azure/azure/web"])
         #expect(status.stdout.contains(blobURL), "\(status)")
         let history = try ex.cbuild(["history", "--json"])
