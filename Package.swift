@@ -53,11 +53,16 @@ let package = Package(
         // Security: PMS versions, stage package manifests from /var/db/pkg, GLSAs
         // from snapshots, portage's matching rules, audits and package diffs.
         .target(name: "CBuildSecurity", dependencies: ["CBuildBasics", "CBuildState"]),
+        // Publishing images to clouds: AMIs through the EBS direct APIs and EC2 (SigV4-signed),
+        // Azure page blobs through a SAS URL; nodes keyed by the image's content.
+        .target(name: "CBuildPublish", dependencies: [
+            "CLibCrypto", "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildImages",
+        ]),
         // Assembles the whole graph from the configuration; opens a workspace
         // (lock, database, moved-directory check) for a command.
         .target(name: "CBuildProject", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache", "CBuildSecurity",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildCache", "CBuildSecurity", "CBuildPublish",
         ]),
         // The static HTML report: a page model from state + plan, pure HTML/SVG rendering, `dot` behind a protocol.
         .target(name: "CBuildReport", dependencies: [
@@ -66,7 +71,7 @@ let package = Package(
         // One file per command, the reporter (the only writer to the terminal).
         .target(name: "CBuildCommands", dependencies: [
             "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
-            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildSecurity", "CBuildReport",
+            "CBuildCatalyst", "CBuildArtifacts", "CBuildImages", "CBuildProject", "CBuildSecurity", "CBuildReport", "CBuildPublish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The `cbuild` executable: calls the root command, nothing else.
@@ -93,6 +98,7 @@ let package = Package(
         .testTarget(name: "CBuildCatalystTests", dependencies: ["CBuildCatalyst", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildArtifactsTests", dependencies: ["CBuildArtifacts", "CBuildTestSupport"]),
         .testTarget(name: "CBuildImagesTests", dependencies: ["CBuildImages", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildPublishTests", dependencies: ["CBuildPublish", "CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildCacheTests", dependencies: ["CBuildCache", "CBuildTestSupport"]),
         .testTarget(name: "CBuildSecurityTests", dependencies: ["CBuildSecurity", "CBuildTestSupport"]),
         .testTarget(name: "CBuildProjectTests", dependencies: ["CBuildProject", "CBuildTestSupport"]),

@@ -38,6 +38,13 @@ struct BuildCommand: AsyncParsableCommand {
             try await ExplainCommand.explain(global: global, nodes: nodes)
             return
         }
+        try await Self.build(global: global, nodes: nodes, jobs: jobs, keepGoing: keepGoing, dryRun: dryRun,
+                             noDeps: noDeps, catalyst: catalyst)
+    }
+
+    /// The build itself, shared with `cbuild publish`.
+    static func build(global: GlobalOptions, nodes: [String], jobs: Int?, keepGoing: Bool, dryRun: Bool,
+                      noDeps: Bool, catalyst: String?) async throws {
         let options = ProjectGraph.Options(catalystCommand: catalyst.map { $0.split(separator: " ").map(String.init) })
         let access: Workspace.Access = dryRun ? .readOnly : .mutating
         let status: ExitStatus = try await Session.with(global, access: access, command: "cbuild build", graphOptions: options) { ws, terminal, reporter in
@@ -56,8 +63,8 @@ struct BuildCommand: AsyncParsableCommand {
             }
             let interrupts = InterruptForwarder { engine.interrupt() }
             defer { interrupts.cancel() }
-            let jobs = self.jobs ?? ws.configuration.project.catalyst.jobs
-            let summary = try await engine.build(ids, options: .init(jobs: jobs, keepGoing: keepGoing, noDeps: noDeps))
+            let jobCount = jobs ?? ws.configuration.project.catalyst.jobs
+            let summary = try await engine.build(ids, options: .init(jobs: jobCount, keepGoing: keepGoing, noDeps: noDeps))
             reporter.finish()
             if global.json { terminal.line(try Session.json(SummaryView.report(summary))) }
             else if !global.quiet || !summary.failed.isEmpty || summary.interrupted {

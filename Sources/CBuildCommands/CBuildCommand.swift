@@ -21,7 +21,8 @@ public struct CBuildCommand: AsyncParsableCommand {
                       GraphCommand.self, SpecCommand.self, LogCommand.self, HistoryCommand.self,
                       InitCommand.self, SnapshotCommand.self, SeedCommand.self, NightlyCommand.self, DoctorCommand.self, PlanCommand.self, TestCommand.self,
                       TargetsCommand.self, PruneCommand.self, RolesCommand.self,
-                      PackagesCommand.self, DiffCommand.self, AuditCommand.self, ReportCommand.self],
+                      PackagesCommand.self, DiffCommand.self, AuditCommand.self, ReportCommand.self,
+                      PublishCommand.self],
         defaultSubcommand: BuildCommand.self)
 
     public init() {}

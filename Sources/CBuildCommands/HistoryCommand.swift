@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBuildPublish
 import CBuildState
 import Foundation
 
@@ -20,16 +21,32 @@ struct HistoryCommand: AsyncParsableCommand {
         try await Session.with(global, access: .readOnly, command: "cbuild history", naming: node.map { [$0] } ?? []) { ws, terminal, _ in
             if let node { _ = try ws.graph.lookup([node]) }
             let rows = try ws.database.history(node: node, limit: limit)
-            if global.json { terminal.line(try Session.json(rows)); return }
+            // A publish node's receipt, when its file is still there: what that build published.
+            let published = rows.map { r in r.outputs.first.flatMap { PublishReceipt.read(root: ws.root, path: $0.path) } }
+            if global.json { terminal.line(try Session.json(zip(rows, published).map { Entry(record: $0, published: $1) })); return }
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            let table = [["WHEN", "NODE", "OUTCOME", "DURATION", "KEY", "CATALYST"]] + rows.map {
+            let anyPublished = published.contains { $0 != nil }
+            let table = [["WHEN", "NODE", "OUTCOME", "DURATION", "KEY", "CATALYST"] + (anyPublished ? ["PUBLISHED"] : [])] + zip(rows, published).map {
                 [f.string(from: $0.startedAt), $0.node, $0.state.rawValue, $0.duration.map(Reporter.duration) ?? "-",
                  String($0.key.dropFirst("sha256:".count).prefix(12)),
-                 $0.inputs.first { $0.name == "catalyst" }?.display ?? "-"]
+                 $0.inputs.first { $0.name == "catalyst" }?.display ?? "-"] + (anyPublished ? [$1?.summary ?? "-"] : [])
             }
             terminal.out(rows.isEmpty ? "no builds recorded\n" : TableView.render(table))
         }
+    }
+}
+
+/// One `history --json` entry: the build record's fields, plus `published`
+/// for a publish node whose receipt is still on disk.
+private struct Entry: Encodable {
+    var record: NodeBuildRecord
+    var published: PublishReceipt?
+    enum Keys: String, CodingKey { case published }
+    func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encodeIfPresent(published, forKey: .published)
     }
 }
 

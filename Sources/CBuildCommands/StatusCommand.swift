@@ -2,6 +2,7 @@ import ArgumentParser
 import CBuildBasics
 import CBuildGraph
 import CBuildProject
+import CBuildPublish
 import CBuildState
 import Foundation
 
@@ -40,12 +41,17 @@ struct StatusCommand: AsyncParsableCommand {
         /// Which catalyst built the current output (`catalyst --version`).
         var catalyst: String?
 
+        /// What a publish node's current build produced (AMI, snapshot, region; blob URL).
+        var published: PublishReceipt?
+
         var isUpToDate: Bool { state.hasPrefix("clean") }
 
         init(node: String, state: String, blockedBy: String? = nil, hint: String? = nil, lastBuild: Date? = nil,
-             duration: Double? = nil, output: String? = nil, key: String? = nil, catalyst: String? = nil) {
+             duration: Double? = nil, output: String? = nil, key: String? = nil, catalyst: String? = nil,
+             published: PublishReceipt? = nil) {
             self.node = node; self.state = state; self.blockedBy = blockedBy; self.hint = hint; self.lastBuild = lastBuild
             self.duration = duration; self.output = output; self.key = key; self.catalyst = catalyst
+            self.published = published
         }
     }
 
@@ -67,7 +73,7 @@ struct StatusCommand: AsyncParsableCommand {
                     row = Self.group(r.node, members: ws.graph[r.node]?.dependencies ?? [], byNode)
                 } else {
                     row = try Self.row(r, current: current[r.node.name], last: lastAttempts[r.node.name],
-                                       catalyst: builtWith[r.node.name], database: ws.database)
+                                       catalyst: builtWith[r.node.name], database: ws.database, root: ws.root)
                 }
                 byNode[row.node] = row
                 rows.append(row)
@@ -83,7 +89,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// One action node's row from its plan result and its recorded builds.
     static func row(_ r: NodeResult, current cur: NodeBuildHead?, last: NodeBuildHead?, catalyst: String?,
-                    database: StateDatabase) throws -> Row {
+                    database: StateDatabase, root: String? = nil) throws -> Row {
         var state: String
         var shown = cur ?? last
         switch r.explanation.verdict {
@@ -113,7 +119,8 @@ struct StatusCommand: AsyncParsableCommand {
         }
         return Row(node: r.node.name, state: state, blockedBy: blockedBy, hint: blockedBy == nil ? nil : r.hint,
                    lastBuild: shown?.startedAt, duration: duration, output: cur?.outputs.first?.path, key: r.key,
-                   catalyst: catalyst)
+                   catalyst: catalyst,
+                   published: root.flatMap { root in cur?.outputs.first.flatMap { PublishReceipt.read(root: root, path: $0.path) } })
     }
 
     /// Every planned node's state in status's words: actions as their rows,
@@ -164,6 +171,7 @@ struct StatusCommand: AsyncParsableCommand {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX"); f.dateFormat = "yyyy-MM-dd HH:mm"
         var causes: [String] = []
+        let anyPublished = rows.contains { $0.published != nil }
         let body = rows.map { r -> [String] in
             var state = r.state
             if let cause = r.blockedBy {
@@ -172,8 +180,9 @@ struct StatusCommand: AsyncParsableCommand {
                 state += " [\(causes.firstIndex(of: text)! + 1)]"
             }
             return [r.node, state, r.lastBuild.map(f.string(from:)) ?? "-", r.duration.map(Reporter.duration) ?? "-"]
+                + (anyPublished ? [r.published?.summary ?? "-"] : [])
         }
-        var out = TableView.render([["NODE", "STATE", "LAST BUILD", "DURATION"]] + body)
+        var out = TableView.render([["NODE", "STATE", "LAST BUILD", "DURATION"] + (anyPublished ? ["PUBLISHED"] : [])] + body)
         if !causes.isEmpty { out += "\n" + causes.enumerated().map { "[\($0.offset + 1)] \($0.element)" }.joined(separator: "\n") + "\n" }
         return out
     }

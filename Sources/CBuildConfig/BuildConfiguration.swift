@@ -87,7 +87,7 @@ public struct BuildConfiguration: Sendable {
         case "fleet": return fleets[rest] != nil
         case "seed": return project.seed(named: rest) != nil
         case "snapshot": return NameRules.isRole(rest)
-        case "spec", "confdir", "overlay", "fsscript", "image", "test": return !rest.isEmpty
+        case "spec", "confdir", "overlay", "fsscript", "image", "test", "ami", "azure": return !rest.isEmpty
         default: return resolvedByNode[node] != nil
         }
     }

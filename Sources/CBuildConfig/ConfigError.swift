@@ -97,8 +97,8 @@ public enum ConfigError: UserError, Equatable {
         case .notABuildDirectory, .invalidExplicitDirectory:
             return "run 'cbuild init' in an empty directory to create one, or pass -C DIR"
         case let .unknownKey(_, key, allowed):
-            // A nested key (`kernel.confg`) is compared by its last part.
-            return Suggest.didYouMean(String(key.split(separator: ".").last ?? Substring(key)), among: allowed)
+            // `key` is dotted (`publish.aws.boot_mod`); `allowed` are the table's own names.
+            return Suggest.didYouMean(key.split(separator: ".").last.map(String.init) ?? key, among: allowed)
                 ?? "allowed keys: " + allowed.joined(separator: ", ")
         case let .invalidValue(_, _, _, hint):
             return hint

@@ -29,7 +29,8 @@ struct ConfigLoader {
         var targets: [String: TargetConfig] = [:]
         for (name, file) in try definitionFiles(under: "targets", kind: "target", nested: true) {
             targets[name] = try TargetConfig(name: name, reading: try document(file),
-                                             flavor: project.catalyst.flavor, rules: rules)
+                                             flavor: project.catalyst.flavor, rules: rules,
+                                             projectPublish: project.publish)
         }
         var fleets: [String: FleetConfig] = [:]
         for (name, file) in try definitionFiles(under: "fleets", kind: "fleet", nested: false) {

@@ -15,10 +15,12 @@ public struct ProjectConfig: Sendable, Hashable {
     public var nightly: NightlyConfig
     /// `[cache]`: the shared remote cache; nil when the table is absent.
     public var cache: CacheConfig?
+    /// `[publish.aws]` / `[publish.azure]`: defaults for every target's publish nodes.
+    public var publish: PublishConfig
 
     public init(name: String, defaultNodes: [String] = ["all"], catalyst: CatalystConfig = CatalystConfig(),
                 snapshots: SnapshotsConfig = SnapshotsConfig(), seeds: [SeedConfig] = [], nightly: NightlyConfig? = nil,
-                cache: CacheConfig? = nil) {
+                cache: CacheConfig? = nil, publish: PublishConfig = PublishConfig()) {
         self.name = name
         self.defaultNodes = defaultNodes
         self.catalyst = catalyst
@@ -26,12 +28,13 @@ public struct ProjectConfig: Sendable, Hashable {
         self.seeds = seeds
         self.nightly = nightly ?? NightlyConfig(targets: defaultNodes)
         self.cache = cache
+        self.publish = publish
     }
 
     /// The seed `[seeds.NAME]`, or nil.
     public func seed(named name: String) -> SeedConfig? { seeds.first { $0.name == name } }
 
-    static let allowedKeys = ["project", "catalyst", "snapshots", "seeds", "nightly", "cache"]
+    static let allowedKeys = ["project", "catalyst", "snapshots", "seeds", "nightly", "cache", "publish"]
     static let projectKeys = ["name", "default"]
 
     init(reading document: TOMLDocument, rules: PathRules) throws {
@@ -69,7 +72,8 @@ public struct ProjectConfig: Sendable, Hashable {
         }
         let nightly = try NightlyConfig(reading: try r.table("nightly"), defaultTargets: defaultNodes)
         let cache = try CacheConfig(reading: try r.table("cache"), rules: rules)
+        let publish = try PublishConfig(reading: try r.table("publish"), base: PublishConfig(), rules: rules)
         self.init(name: name, defaultNodes: defaultNodes, catalyst: catalyst, snapshots: snapshots,
-                  seeds: seeds, nightly: nightly, cache: cache)
+                  seeds: seeds, nightly: nightly, cache: cache, publish: publish)
     }
 }

@@ -49,6 +49,8 @@ public struct ResolvedTarget: Sendable, Hashable {
     public var images: [String]
     /// The target's `[image]` table.
     public var image: ImageConfig
+    /// `[publish.*]` (the target's merged over cbuild.toml's).
+    public var publish: PublishConfig
     public var specExtra: [SpecExtraEntry]
     public var vars: [String: String]
     public var description: String?
@@ -60,7 +62,7 @@ public struct ResolvedTarget: Sendable, Hashable {
                 snapshotRole: String, profile: String, subarch: String, specTemplate: String? = nil,
                 features: [String] = [], packages: [String] = [], use: [String] = [], services: [String] = [],
                 portageDirs: [String] = [], overlayDirs: [String] = [], fsscripts: [String] = [],
-                kernel: KernelConfig? = nil, images: [String] = [], image: ImageConfig = ImageConfig(), specExtra: [SpecExtraEntry] = [],
+                kernel: KernelConfig? = nil, images: [String] = [], image: ImageConfig = ImageConfig(), publish: PublishConfig = PublishConfig(), specExtra: [SpecExtraEntry] = [],
                 vars: [String: String] = [:], description: String? = nil, contributions: [Contribution] = []) {
         self.name = name
         self.fleet = fleet
@@ -81,6 +83,7 @@ public struct ResolvedTarget: Sendable, Hashable {
         self.kernel = kernel
         self.images = images
         self.image = image
+        self.publish = publish
         self.specExtra = specExtra
         self.vars = vars
         self.description = description

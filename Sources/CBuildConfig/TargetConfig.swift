@@ -33,6 +33,8 @@ public struct TargetConfig: Sendable, Hashable {
     public var images: [String]
     /// The `[image]` table (defaults when absent).
     public var image: ImageConfig
+    /// `[publish.*]` merged over cbuild.toml's (docs/publish.md).
+    public var publish: PublishConfig
     /// Raw spec keys, in file order.
     public var specExtra: [SpecExtraEntry]
     /// Per-target template variables: `NAME` is written `@NAME@` in templates.
@@ -45,10 +47,11 @@ public struct TargetConfig: Sendable, Hashable {
     public static let defaultSnapshotRole = "stable"
 
     static let allowedKeys = ["stage", "seed", "seed_role", "snapshot", "profile", "subarch", "spec", "features", "packages",
-                              "use", "services", "kernel", "images", "image", "spec_extra", "vars", "description"]
+                              "use", "services", "kernel", "images", "image", "spec_extra", "vars", "description", "publish"]
     static let kernelKeys = ["config", "sources"]
 
-    init(name: String, reading document: TOMLDocument, flavor: Int, rules: PathRules) throws {
+    init(name: String, reading document: TOMLDocument, flavor: Int, rules: PathRules,
+         projectPublish: PublishConfig = PublishConfig()) throws {
         let r = document.reader
         try r.rejectUnknownKeys(allowed: Self.allowedKeys)
         self.name = name
@@ -81,6 +84,7 @@ public struct TargetConfig: Sendable, Hashable {
         kernel = try Self.kernel(r, rules: rules)
         images = try Self.images(r, stage: stage)
         image = try ImageConfig(reading: r.table("image"))
+        publish = try Self.publish(r, images: images, base: projectPublish, rules: rules)
         specExtra = try Self.specExtra(r)
         vars = try Self.vars(r)
         description = try r.string("description")
@@ -128,6 +132,19 @@ public struct TargetConfig: Sendable, Hashable {
                             hint: "list images on a stage = 4 target")
         }
         return images
+    }
+
+    /// A target's own `[publish.aws]` needs a raw image, `[publish.azure]` a VHD.
+    private static func publish(_ r: TableReader, images: [String], base: PublishConfig, rules: PathRules) throws -> PublishConfig {
+        let table = try r.table("publish")
+        let publish = try PublishConfig(reading: table, base: base, rules: rules)
+        for (provider, format) in [("aws", "raw"), ("azure", "vhd")] where !images.contains(format) {
+            if let t = table, t.has(provider) {
+                throw t.invalid(provider, "publishing to \(provider == "aws" ? "AWS" : "Azure") needs a \(format) image, and images does not list \"\(format)\"",
+                                hint: "add \"\(format)\" to images")
+            }
+        }
+        return publish
     }
 
     private static func kernel(_ r: TableReader, rules: PathRules) throws -> KernelConfig? {

@@ -92,6 +92,7 @@ struct TargetResolver: Sendable {
             kernel: target.kernel,
             images: target.images,
             image: target.image,
+            publish: target.publish,
             specExtra: target.specExtra,
             vars: target.vars,
             description: target.description,

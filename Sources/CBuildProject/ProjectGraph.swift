@@ -4,6 +4,7 @@ import CBuildCatalyst
 import CBuildConfig
 import CBuildGraph
 import CBuildImages
+import CBuildPublish
 import Foundation
 
 /// Builds the DAG from a validated configuration: `init`; a `snapshot/ROLE`
@@ -137,6 +138,8 @@ public enum ProjectGraph {
                 dependencies: [specID, "init", seed, snapshot]))
             // Images (CBuildImages): image/NAME.FMT and test/NAME for a stage4 listing `images`.
             defs += ImageNodes.definitions(for: v)
+            // Publishing (CBuildPublish): ami/NAME and azure/NAME from those images.
+            defs += PublishNodes.definitions(for: v)
         }
         for fleet in config.fleets.values.sorted(by: { $0.name < $1.name }) {
             let members = fleet.members.map { m -> NodeID in

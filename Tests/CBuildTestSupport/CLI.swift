@@ -30,7 +30,7 @@ public enum CLI {
 public struct ExampleBuildDirectory: Sendable {
     public let dir: TemporaryDirectory
     public var path: String { dir.path }
-    public static let exampleEntries = ["cbuild.toml", "targets", "features", "fleets", "specs", "kernel",
+    public static let exampleEntries = [".gitignore", "cbuild.toml", "targets", "features", "fleets", "specs", "kernel",
                                         "portage", "overlays", "scripts/fsscripts", "keys"]
 
     public init(snapshotDates: [String] = ["20261124"], stableDate: String? = "20261124") throws {
