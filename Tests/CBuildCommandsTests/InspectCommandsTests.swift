@@ -87,17 +87,24 @@ import Testing
 }
 
 @Suite struct LogFollowTests {
-    @Test func followPrintsTheRunToItsEnd() throws {
-        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+    /// Starts `cbuild stage4/vm/test` with a simulated catalyst taking
+    /// `simSeconds`, and returns once catalyst has started.
+    static func buildInBackground(_ ex: ExampleBuildDirectory, simSeconds: Int) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BuiltProducts.path("cbuild"))
         p.arguments = ["-C", ex.path] + ExampleBuildDirectory.withSim(["stage4/vm/test"])
         var env = ProcessInfo.processInfo.environment
-        env["CATALYST_SIM_SLEEP"] = "2"; env["CATALYST_SIM_RUNS_FILE"] = ex.runsFile; env["TERM"] = "dumb"
+        env["CATALYST_SIM_SLEEP"] = String(simSeconds); env["CATALYST_SIM_RUNS_FILE"] = ex.runsFile; env["TERM"] = "dumb"
         p.environment = env
         p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
         try p.run()
         for _ in 0..<100 where ex.simRuns().isEmpty { usleep(50_000) }
+        return p
+    }
+
+    @Test func followPrintsTheRunToItsEnd() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        let p = try Self.buildInBackground(ex, simSeconds: 2)
         let follow = try ex.cbuild(["log", "--follow", "stage4/vm/test"])
         p.waitUntilExit()
         #expect(follow.status == 0, "\(follow)")
@@ -107,15 +114,7 @@ import Testing
 
     @Test func aNodeBeingBuiltIsShownAsBuilding() throws {
         let ex = try ExampleBuildDirectory(); defer { ex.remove() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: BuiltProducts.path("cbuild"))
-        p.arguments = ["-C", ex.path] + ExampleBuildDirectory.withSim(["stage4/vm/test"])
-        var env = ProcessInfo.processInfo.environment
-        env["CATALYST_SIM_SLEEP"] = "3"; env["CATALYST_SIM_RUNS_FILE"] = ex.runsFile; env["TERM"] = "dumb"
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-        try p.run()
-        for _ in 0..<100 where ex.simRuns().isEmpty { usleep(50_000) }
+        let p = try Self.buildInBackground(ex, simSeconds: 3)
         let status = try ex.cbuild(["status", "--json", "stage4/vm/test"])
         p.waitUntilExit()
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]], "\(status)")
