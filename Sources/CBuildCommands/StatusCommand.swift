@@ -73,7 +73,8 @@ struct StatusCommand: AsyncParsableCommand {
                     row = Self.group(r.node, members: ws.graph[r.node]?.dependencies ?? [], byNode)
                 } else {
                     row = try Self.row(r, current: current[r.node.name], last: lastAttempts[r.node.name],
-                                       catalyst: builtWith[r.node.name], database: ws.database, root: ws.root)
+                                       catalyst: builtWith[r.node.name], database: ws.database, root: ws.root,
+                                       buildRunning: ws.lock.writerHolding != nil)
                 }
                 byNode[row.node] = row
                 rows.append(row)
@@ -89,7 +90,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// One action node's row from its plan result and its recorded builds.
     static func row(_ r: NodeResult, current cur: NodeBuildHead?, last: NodeBuildHead?, catalyst: String?,
-                    database: StateDatabase, root: String? = nil) throws -> Row {
+                    database: StateDatabase, root: String? = nil, buildRunning: Bool = true) throws -> Row {
         var state: String
         var shown = cur ?? last
         switch r.explanation.verdict {
@@ -109,7 +110,9 @@ struct StatusCommand: AsyncParsableCommand {
             state = "blocked"
         }
         if let last, last.state == .running {
-            state = "building"
+            // Running only while a cbuild holds the directory's lock; a row a
+            // killed cbuild left behind is an interrupted attempt.
+            state = buildRunning ? "building" : "interrupted"
             shown = last
         }
         var duration = shown?.duration
@@ -134,7 +137,8 @@ struct StatusCommand: AsyncParsableCommand {
         for r in plan.results {
             switch r.explanation.kind {
             case .action:
-                let row = try row(r, current: current[r.node.name], last: lastAttempts[r.node.name], catalyst: nil, database: ws.database)
+                let row = try row(r, current: current[r.node.name], last: lastAttempts[r.node.name], catalyst: nil, database: ws.database,
+                                  buildRunning: ws.lock.writerHolding != nil)
                 rows[r.node.name] = row
                 out[r.node] = row.state
             case .phony:
