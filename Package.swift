@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(name: "catalyst-sim", dependencies: ["CBuildBasics", "CBuildSecurity"]),
         // Release-mode benchmarks that print ratios against baselines run in the same process.
         .executableTarget(name: "cbuild-bench", dependencies: [
-            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages",
+            "CBuildBasics", "CBuildState", "CBuildGraph", "CBuildConfig", "CBuildProject", "CBuildCache", "CBuildImages", "CBuildPublish",
             "CBuildSecurity",
         ], path: "Benchmarks/cbuild-bench"),
 

@@ -21,6 +21,9 @@ let usage = """
       manifest [--size-mb N] [--packages N] [--repeat N]
           a stage's package manifest (default 1024 MiB .tar.xz) vs
           tar -xJf STAGE var/db/pkg
+      publish [--size-gb N] [--data-mb N] [--concurrency N]
+          a sparse raw image (default 8 GiB, 1 GiB of data) published as an AMI
+          to moto on 127.0.0.1 vs boto3 making the same calls
       images [WORKDIR]
           raw image assembly from a ~1 GB stage4 vs the plain shell pipeline
           (tar + mkfs.ext4 -d + qemu-img)
@@ -41,6 +44,8 @@ do {
         try CacheHitBenchmark(arguments: arguments).run()
     case "manifest":
         try ManifestBenchmark(arguments: arguments).run()
+    case "publish":
+        try await PublishBenchmark(arguments: arguments).run()
     case "images":
         await ImageBenchmark.main(arguments)
     case "-h", "--help", "help":
