@@ -24,25 +24,18 @@ public struct AMIPublishRule: Rule {
     public var recipeVersion: Int { 1 }
     public var kind: RuleKind { .action }
 
-    var settingsText: String { "target=\(targetName)\n" + settings.keyText }
-
     public func inputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult]) throws -> [NodeInput] {
-        [NodeInput(name: "publish-settings", digest: ContentHasher.digest(.sha256, settingsText).description,
-                   display: settingsText.replacingOccurrences(of: "\n", with: ", "))]
+        [PublishRuleSupport.settingsInput(targetName: targetName, keyText: settings.keyText)]
     }
 
     public func inputName(for dependency: NodeID) -> String { dependency == imageNode ? "image" : dependency.name }
 
     public func adoptableOutputs(_ context: RuleContext, dependencies: [NodeID: DependencyResult], key: NodeKey) throws -> [String]? {
-        let path = PublishReceipt.path(node: context.node.name, keyShort: key.short)
-        guard let r = PublishReceipt.read(root: context.root, path: path), r.key == key.description, r.imageID != nil else { return nil }
-        return [path]
+        PublishRuleSupport.adoptableReceipt(context, key: key) { $0.imageID != nil }
     }
 
     public func run(_ context: RunContext, dependencies: [NodeID: DependencyResult], key: NodeKey) async throws -> [String] {
-        guard let image = dependencies[imageNode]?.outputs.first?.path else {
-            throw RuleFailure("\(context.rule.node): \(imageNode) has no output")
-        }
+        let image = try PublishRuleSupport.image(imageNode, dependencies, context)
         let env = environment ?? ProcessInfo.processInfo.environment
         let log = PublishLog(path: context.logPath)
         do {
