@@ -107,9 +107,9 @@ public enum CBuildMain {
     }
 
     static func report(_ e: UserError, _ t: Terminal) {
-        var line = ""
+        var line = t.red("error") + ": "
         if let loc = e.location { line += "\(loc): " }
-        line += t.red("error") + ": " + e.message
+        line += e.message
         if let key = e.location?.key, !e.message.contains(key) { line += " (key '\(key)')" }
         t.errLine(line)
         if let hint = e.hint { t.errLine("  hint: \(hint)") }

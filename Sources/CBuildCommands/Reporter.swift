@@ -187,9 +187,9 @@ public final class Reporter: EventSink, @unchecked Sendable {
         case .warning: label = t.yellow("warning")
         case .note: label = "note"
         }
-        var s = ""
+        var s = "\(label): "
         if let loc = d.location { s += "\(loc): " }
-        s += "\(label): \(d.message)"
+        s += d.message
         if let key = d.location?.key, !d.message.contains(key) { s += " (key '\(key)')" }
         if let hint = d.hint { s += "\n  hint: \(hint)" }
         return s

@@ -58,7 +58,7 @@ import Testing
             #expect(r.status == 2, "\(command): \(r)")
             let errors = r.stderr.split(separator: "\n").filter { $0.contains("error:") }
             #expect(errors.count == 1, "\(command): \(r)")
-            #expect(errors.first?.hasPrefix("\(c.reportedFile):\(line):") == true, "\(command): \(r)")
+            #expect(errors.first?.hasPrefix("error: \(c.reportedFile):\(line):") == true, "\(command): \(r)")
             for m in c.mentions { #expect(r.stderr.contains(m), "\(command): '\(m)' missing in \(r)") }
             #expect(r.stdout.isEmpty, "\(command): \(r)")
         }

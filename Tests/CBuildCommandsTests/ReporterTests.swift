@@ -45,6 +45,18 @@ import Testing
         #expect(out.contains("warning: cache unreachable"))
     }
 
+    /// Issue #17: an error or warning about a file starts with its label,
+    /// like every other message, and names the file right after it.
+    @Test func aDiagnosticAboutAFileStartsWithItsLabelThenTheFile() {
+        let t = Terminal(colorMode: .never, writeOut: { _ in }, writeErr: { _ in }, stdoutIsTTY: false, stderrIsTTY: false)
+        let at = SourceLocation(file: "targets/workstation.toml", line: 4, column: 1, key: "pakages")
+        let e = Reporter.format(Diagnostic(.error, "unknown key 'pakages'", location: at, hint: "did you mean 'packages'?"), t)
+        #expect(e == "error: targets/workstation.toml:4:1: unknown key 'pakages'\n  hint: did you mean 'packages'?", "\(e)")
+        let w = Reporter.format(Diagnostic(.warning, "unused", location: SourceLocation(file: "cbuild.toml", line: 2, key: "x")), t)
+        #expect(w == "warning: cbuild.toml:2: unused (key 'x')", "\(w)")
+        #expect(Reporter.format(Diagnostic(.warning, "cache unreachable"), t) == "warning: cache unreachable")
+    }
+
     @Test func downloadBarShowsPercentRateAndETA() {
         let bar = Reporter.progressBar("gentoo-20261124.xz.sqfs", bytes: 50 << 20, total: 100 << 20, resumed: 0, elapsed: 5, width: 100)
         #expect(bar.contains(" 50%"))
