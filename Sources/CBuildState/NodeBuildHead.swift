@@ -39,14 +39,15 @@ public struct NodeBuildHead: Sendable, Equatable {
     static let columnCount = 9
 
     /// Decodes a row of `columns` by position, without outputs (the query
-    /// adds them): GRDB's `Codable` row decoder costs several times more
-    /// per row than the values themselves.
-    init(row: Row) throws {
-        let stateText: String = row[4]
-        guard let state = NodeBuildRecord.State(rawValue: stateText) else {
-            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "node_build.state '\(stateText)' is not a state")
+    /// adds them), straight from SQLite's columns (see `RawRows`).
+    init(row: RawRows, sql: String) throws {
+        guard let stateText = row.string(4), let state = NodeBuildRecord.State(rawValue: stateText) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "node_build.state '\(row.string(4) ?? "NULL")' is not a state", sql: sql)
         }
-        self.init(id: row[0], node: row[1], key: row[2], recipe: row[3], outputs: [], state: state,
-                  startedAt: row[5], duration: row[6], logPath: row[7], message: row[8])
+        guard let node = row.string(1), let key = row.string(2), let recipe = row.string(3), let started = row.date(5) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "node_build row \(row.int64(0)) lacks a node, key, recipe or start time", sql: sql)
+        }
+        self.init(id: row.int64(0), node: node, key: key, recipe: recipe, outputs: [], state: state,
+                  startedAt: started, duration: row.double(6), logPath: row.string(7), message: row.string(8))
     }
 }

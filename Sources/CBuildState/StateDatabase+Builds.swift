@@ -94,21 +94,20 @@ extension StateDatabase {
         try read { db in
             var out: [String: NodeBuildHead] = [:]
             var building: NodeBuildHead?
-            let rows = try Row.fetchCursor(db, sql: """
+            let sql = """
                 SELECT \(NodeBuildHead.columns),
                        json_extract(o.value, '$.path'), json_extract(o.value, '$.sha256'), json_extract(o.value, '$.size')
                 FROM \(source) LEFT JOIN json_each(node_build.outputs) AS o
                 ORDER BY node_build.id, o.key
-                """)
-            while let row = try rows.next() {
-                let id: Int64 = row[0]
+                """
+            try RawRows.each(db, sql) { row in
+                let id = row.int64(0)
                 if building?.id != id {
                     if let done = building, out[done.node] == nil { out[done.node] = done }
-                    building = try NodeBuildHead(row: row)
+                    building = try NodeBuildHead(row: row, sql: sql)
                 }
-                if let path: String = row[NodeBuildHead.columnCount] {
-                    building!.outputs.append(NodeBuildRecord.Output(path: path, sha256: row[NodeBuildHead.columnCount + 1],
-                                                                    size: row[NodeBuildHead.columnCount + 2]))
+                if let path = row.string(9) {
+                    building!.outputs.append(NodeBuildRecord.Output(path: path, sha256: row.string(10) ?? "", size: row.int64(11)))
                 }
             }
             if let done = building, out[done.node] == nil { out[done.node] = done }
