@@ -54,23 +54,24 @@ public final class DigestCache: @unchecked Sendable {
     /// the table names no absolute path of this directory (a moved one
     /// keeps its entries; the stat check still decides whether they hold).
     private let rootPrefix: String?
+    private let rootPrefixBytes: [UInt8]
 
     /// What a lookup compares: the stat data the digest was taken with.
-    private struct Entry {
-        var device: Int64, inode: Int64, size: Int64, mtimeNs: Int64, ctimeNs: Int64, hashedAtNs: Int64
-        var digest: Digest
-
-        func matches(_ st: FileStat) -> Bool {
-            device == Int64(bitPattern: st.device) && inode == Int64(bitPattern: st.inode)
-                && size == st.size && mtimeNs == st.mtimeNs && ctimeNs == st.ctimeNs
-        }
-    }
+    private typealias Entry = DigestIndex.Entry
+    /// The stored entries as one sorted image (read once, never changed;
+    /// see `DigestIndex`); nil when the database had none, and then the
+    /// rows were read into `known` instead.
+    private var index: DigestIndex?
+    /// Whether `flush` must write the image even without new entries (it
+    /// was missing or malformed).
+    private var indexStale = false
 
     /// `racyMarginNs` is for tests that need a file to stay racy for longer.
     public init(database: StateDatabase, root: String? = nil, concurrency: Int = ParallelHasher.defaultConcurrency,
                 racyMarginNs: Int64 = DigestCache.racyMarginNs) {
         self.database = database
         self.rootPrefix = root.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        self.rootPrefixBytes = rootPrefix.map { Array($0.utf8) } ?? []
         self.concurrency = concurrency
         self.racyMargin = racyMarginNs
     }
@@ -127,10 +128,16 @@ public final class DigestCache: @unchecked Sendable {
         }
     }
 
-    /// Writes the entries computed since the last flush in one transaction.
+    /// Writes the entries computed since the last flush, and the image of
+    /// all entries (`DigestIndex`), in one transaction.
     public func flush() throws {
-        let batch = lock.read { Array(pending.values) }
-        guard !batch.isEmpty else { return }
+        try loadAll()   // the image must hold the stored entries too
+        let (batch, image) = lock.read { () -> ([FileDigestRecord], [UInt8]?) in
+            let batch = Array(pending.values)
+            guard !batch.isEmpty || indexStale else { return (batch, nil) }
+            return (batch, indexImage())
+        }
+        guard let image else { return }
         try database.write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO file_digest (path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns)
@@ -139,17 +146,27 @@ public final class DigestCache: @unchecked Sendable {
             for r in batch {
                 try insert.execute(arguments: [storedPath(r.path), r.device, r.inode, r.size, r.mtimeNs, r.ctimeNs, r.sha256, r.hashedAtNs])
             }
+            try db.execute(sql: "INSERT OR REPLACE INTO digest_index (id, data) VALUES (1, ?)", arguments: [Data(image)])
         }
         lock.write {
             for record in batch where pending[record.path] == record { pending[record.path] = nil }
+            indexStale = false
         }
+    }
+
+    /// The image of every entry: the stored image's, overridden by those
+    /// known in this run (which hold all stored rows when there was no image).
+    private func indexImage() -> [UInt8] {
+        var entries: [(path: [UInt8], entry: Entry)] = known.map { (Array(storedPath($0.key).utf8), $0.value) }
+        if let index { entries += index.all() }   // `encode` keeps the first of equal paths: this run's
+        return DigestIndex.encode(entries)
     }
 
     // MARK: - Lookup
 
     private func lookup(_ path: String) throws -> Digest {
         let before = try FileStat.of(path, followSymlinks: true)
-        let entry = lock.read { known[path] }
+        let entry = lock.read { known[path] } ?? indexEntry(path)
         if let entry, entry.matches(before) {
             if entry.mtimeNs < entry.hashedAtNs - racyMargin {
                 hitCount.increment()
@@ -160,6 +177,19 @@ public final class DigestCache: @unchecked Sendable {
             missCount.increment()
         }
         return try hash(path, stat: before)
+    }
+
+    /// The stored entry for an absolute path, from the image.
+    private func indexEntry(_ path: String) -> Entry? {
+        guard let index else { return nil }
+        var p = path
+        return p.withUTF8 { utf8 in
+            let prefix = rootPrefixBytes
+            if !prefix.isEmpty, utf8.count > prefix.count, memcmp(utf8.baseAddress!, prefix, prefix.count) == 0 {
+                return index.entry(for: UnsafeBufferPointer(rebasing: utf8[prefix.count...]))
+            }
+            return index.entry(for: utf8)
+        }
     }
 
     /// Reads the content; the entry is remembered only if the file did not
@@ -201,6 +231,16 @@ public final class DigestCache: @unchecked Sendable {
         // than one per file.
         // Rows whose digest does not parse are left out: a miss re-hashes the file.
         if !loadedAll.isSet {
+            // The image first: one value, searched in place.
+            let image = try database.read { db in
+                try Data.fetchOne(db, sql: "SELECT data FROM digest_index WHERE id = 1").map { [UInt8]($0) }
+            }
+            if let image, let parsed = DigestIndex(image) {
+                index = parsed
+                loadedAll.set()
+                return
+            }
+            indexStale = true
             var found: [String: Entry] = [:]
             try database.read { db in
                 found.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM file_digest") ?? 0)

@@ -105,12 +105,95 @@ import CBuildTestSupport
         try cache.flush()
         let db = try openDatabase(dir)
         try db.writer.write { db in
+            // Without the image (a database from before it existed) the rows are read.
+            try db.execute(sql: "DELETE FROM digest_index")
             try db.execute(sql: "UPDATE file_digest SET sha256 = ? WHERE path = ?", arguments: ["sha256:" + digests[1].hex.uppercased(), upper])
             try db.execute(sql: "UPDATE file_digest SET sha256 = 'sha256:not-hex' WHERE path = ?", arguments: [bad])
         }
         let later = DigestCache(database: db)
         #expect(try later.digests(of: [good, upper, bad]) == digests)
         #expect((later.hits, later.misses, later.racyRehashes) == (2, 1, 0))
+    }
+
+    /// Issue #15: a later command reads the entries as one image, not row
+    /// by row; the image holds every entry, this run's newest, and a
+    /// missing or malformed image is rebuilt from the rows.
+    @Test func aLaterCommandReadsTheImageAndADamagedImageIsRebuiltFromTheRows() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let files = try (0..<40).map { try dir.write("confdir/f\($0)", "value \($0)\n") }
+        for f in files { ageOneHour(f) }
+        let first = DigestCache(database: try openDatabase(dir), root: dir.path)
+        let digests = try first.digests(of: files)
+        try first.flush()
+        func image(_ db: StateDatabase) throws -> [UInt8]? {
+            try db.writer.read { try Data.fetchOne($0, sql: "SELECT data FROM digest_index WHERE id = 1").map { [UInt8]($0) } }
+        }
+        let db = try openDatabase(dir)
+        #expect(try image(db).flatMap(DigestIndex.init)?.count == 40)
+        #expect(try !String(decoding: image(db) ?? [], as: UTF8.self).contains(dir.path), "the image stores relative paths")
+
+        // Rows gone, image kept: every lookup is still a hit, so the image is what is read.
+        try db.writer.write { try $0.execute(sql: "DELETE FROM file_digest") }
+        let later = DigestCache(database: db, root: dir.path)
+        #expect(try later.digests(of: files) == digests)
+        #expect((later.hits, later.misses) == (40, 0))
+
+        // A changed file: its new entry wins in the next image, the others stay.
+        _ = try dir.write("confdir/f3", "changed\n")
+        ageOneHour(files[3])
+        #expect(try later.digest(of: files[3]) != digests[3])
+        try later.flush()
+        let third = DigestCache(database: try openDatabase(dir), root: dir.path)
+        #expect(try third.digest(of: files[3]).hex == (try sha256sum(files[3])))
+        #expect(try third.digest(of: files[4]) == digests[4])
+        #expect((third.hits, third.misses) == (2, 0))
+
+        // A malformed image is not used: the rows are read and the next flush
+        // writes a whole image again, even with nothing new to remember.
+        for damage in ["truncate", "magic", "order"] {
+            try db.writer.write { db in
+                let data = try Data.fetchOne(db, sql: "SELECT data FROM digest_index WHERE id = 1").map { [UInt8]($0) } ?? []
+                var bad = data
+                switch damage {
+                case "truncate": bad = Array(data.prefix(data.count / 2 - 7))
+                case "magic": bad[0] = UInt8(ascii: "X")
+                default:   // swap the first two records: out of order
+                    let r = DigestIndex.recordSize, h = DigestIndex.headerSize
+                    let a = Array(bad[h..<(h + r)]); bad[h..<(h + r)] = bad[(h + r)..<(h + 2 * r)]; bad[(h + r)..<(h + 2 * r)] = a[...]
+                }
+                #expect(DigestIndex(bad) == nil, "\(damage)")
+                try db.execute(sql: "UPDATE digest_index SET data = ? WHERE id = 1", arguments: [Data(bad)])
+                try db.execute(sql: "DELETE FROM file_digest WHERE path = 'confdir/f4'")
+            }
+            // Only f3 has a row (the others were deleted above): a hit for it
+            // and a miss for f4 show the rows, not the image, were read.
+            let fromRows = DigestCache(database: try openDatabase(dir), root: dir.path)
+            #expect(try fromRows.digest(of: files[3]).hex == (try sha256sum(files[3])), "\(damage)")
+            #expect(try fromRows.digest(of: files[4]) == digests[4], "\(damage)")
+            #expect((fromRows.hits, fromRows.misses) == (1, 1), "\(damage)")
+            try fromRows.flush()
+            let rewritten = try image(try openDatabase(dir)).flatMap(DigestIndex.init)
+            #expect(rewritten?.count == 2, "\(damage): rewritten from the rows and this run's entries")
+        }
+    }
+
+    /// Binary search over the image finds every stored path and nothing
+    /// else, including paths that are prefixes of one another.
+    @Test func theImageFindsExactlyTheStoredPaths() throws {
+        var rng = SplitMix(seed: 15)
+        let alphabet = Array("ab/.é0".utf8)
+        var paths = Set<[UInt8]>()
+        while paths.count < 500 { paths.insert((0..<(1 + Int(rng.next() % 12))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }) }
+        let stored = Array(paths.prefix(300)), absent = Array(paths.dropFirst(300))
+        let entries = stored.enumerated().map { i, p in
+            (path: p, entry: DigestIndex.Entry(device: 1, inode: Int64(i), size: 2, mtimeNs: 3, ctimeNs: 4, hashedAtNs: 5,
+                                                digest: ContentHasher.digest(.sha256, String(i))))
+        }
+        let index = try #require(DigestIndex(DigestIndex.encode(entries.shuffled())))
+        #expect(index.count == 300)
+        for e in entries { #expect(e.path.withUnsafeBufferPointer { index.entry(for: $0) } == e.entry) }
+        for p in absent { #expect(p.withUnsafeBufferPointer { index.entry(for: $0) } == nil) }
     }
 
     @Test func sameSizeRewriteWithRestoredMtimeIsSeen() throws {
@@ -259,5 +342,18 @@ import CBuildTestSupport
         #expect(cache.misses == 2)
         #expect(try hasher.hash(dir.path + "/portage").digest == first.digest)
         #expect(cache.hits == 2)
+    }
+}
+
+/// A seeded generator, so a failing case can be run again.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
