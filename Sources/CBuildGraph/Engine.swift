@@ -658,13 +658,7 @@ public final class Engine: @unchecked Sendable {
         text.replacingOccurrences(of: root + "/", with: "").replacingOccurrences(of: root, with: ".")
     }
 
-    public static func makeRunId(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return "\(f.string(from: date))-\(getpid())"
-    }
+    public static func makeRunId(_ date: Date) -> String { "\(UTCTimestamp.compact(date))-\(getpid())" }
 
     /// Writes through a temporary file and rename, so readers never see half a file.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: Int) throws {

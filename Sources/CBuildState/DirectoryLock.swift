@@ -224,11 +224,7 @@ public final class DirectoryLock: @unchecked Sendable {
         return true
     }
 
-    static func formatTime(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
-    }
+    static func formatTime(_ date: Date) -> String { UTCTimestamp.iso8601(date) }
 
     static func parseTime(_ text: String) -> Date? {
         let f = ISO8601DateFormatter()
