@@ -74,7 +74,13 @@ public final class StateDatabase: Sendable {
                 if result != "ok" { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: result) }
             }
         }
-        try Migrations.migrator.migrate(pool)
+        // Migrating takes the write lock and reads the schema; a read of the
+        // applied migrations is enough when none is missing (every command
+        // opens the database, most find it current).
+        let migrator = Migrations.migrator
+        if try !pool.read({ try migrator.hasCompletedMigrations($0) }) {
+            try migrator.migrate(pool)
+        }
         self.writer = pool
         self.path = path
     }
