@@ -21,6 +21,10 @@ let package = Package(
         // OpenSSL libcrypto: SHA-256, SHA-512, BLAKE2b-512, HMAC.
         .systemLibrary(name: "CLibCrypto", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        // libcurl loaded on first use instead of at process start (FoundationNetworking
+        // calls it; see curl_loader.c): the empty linker script in link/ answers `-lcurl`.
+        .target(name: "CCurlLoader", exclude: ["link"],
+                linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Sources/CCurlLoader/link"])]),
         // Bottom layer: digests, file system, processes, clock, diagnostics. Never prints.
         .target(name: "CBuildBasics", dependencies: ["CLibCrypto"]),
         // The build directory: discovery, cbuild.toml, targets, features, fleets, validation.
@@ -39,12 +43,12 @@ let package = Package(
         ]),
         // Snapshot and seed downloads, signature/digest verification, roles, cbuild.lock.
         .target(name: "CBuildArtifacts", dependencies: [
-            "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph",
+            "CBuildBasics", "CBuildConfig", "CBuildState", "CBuildGraph", "CCurlLoader",
         ]),
         // Shared remote cache of action outputs: bazel-remote/WebDAV HTTP (ac/ + cas/),
         // signed records (HMAC-SHA256 or OpenPGP), streaming transfers.
         .target(name: "CBuildCache", dependencies: [
-            "CLibCrypto", "CBuildBasics", "CBuildGraph", "CBuildState",
+            "CLibCrypto", "CBuildBasics", "CBuildGraph", "CBuildState", "CCurlLoader",
         ]),
         // Image rule family: raw/qcow2/vhd/vmdk disk images from stage4 outputs, boot tests.
         .target(name: "CBuildImages", dependencies: [
@@ -56,7 +60,7 @@ let package = Package(
         // Publishing images to clouds: AMIs through the EBS direct APIs and EC2 (SigV4-signed),
         // Azure page blobs through a SAS URL; nodes keyed by the image's content.
         .target(name: "CBuildPublish", dependencies: [
-            "CLibCrypto", "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildImages",
+            "CLibCrypto", "CBuildBasics", "CBuildConfig", "CBuildGraph", "CBuildImages", "CCurlLoader",
         ]),
         // Assembles the whole graph from the configuration; opens a workspace
         // (lock, database, moved-directory check) for a command.
