@@ -47,7 +47,8 @@ struct BuildCommand: AsyncParsableCommand {
                       noDeps: Bool, catalyst: String?) async throws {
         let options = ProjectGraph.Options(catalystCommand: catalyst.map { $0.split(separator: " ").map(String.init) })
         let access: Workspace.Access = dryRun ? .readOnly : .mutating
-        let status: ExitStatus = try await Session.with(global, access: access, command: "cbuild build", graphOptions: options) { ws, terminal, reporter in
+        let status: ExitStatus = try await Session.with(global, access: access, command: "cbuild build", graphOptions: options,
+                                                        building: nodes) { ws, terminal, reporter in
             let ids = try ws.nodes(nodes)
             let engine = ws.engine()
             if dryRun {

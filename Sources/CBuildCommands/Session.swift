@@ -8,11 +8,11 @@ import Foundation
 /// cache, releases the lock), whatever the command throws.
 enum Session {
     static func with<T>(_ global: GlobalOptions, access: Workspace.Access, command: String,
-                        graphOptions: ProjectGraph.Options = .init(), naming: [String] = [],
+                        graphOptions: ProjectGraph.Options = .init(), naming: [String] = [], building: [String]? = nil,
                         _ body: (Workspace, Terminal, Reporter) async throws -> T) async throws -> T {
         let (terminal, reporter) = global.makeOutput()
         let ws = try Workspace.open(explicit: global.directory, access: access, command: command,
-                                    events: reporter, graphOptions: graphOptions, naming: naming)
+                                    events: reporter, graphOptions: graphOptions, naming: naming, building: building)
         defer { reporter.finish(); ws.close() }
         return try await body(ws, terminal, reporter)
     }

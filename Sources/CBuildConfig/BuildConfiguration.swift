@@ -38,6 +38,28 @@ public struct BuildConfiguration: Sendable {
         return try loader.load()
     }
 
+    /// What is worth saying about a directory that loaded: every
+    /// `[publish.azure]` table naming a `sas_url_file` that `.gitignore`
+    /// does not list, once per table, at its key. Every command shows them;
+    /// publishing such a node refuses (exit 2) and `doctor` fails.
+    public var warnings: [Diagnostic] {
+        azurePublishTables.compactMap { azure in
+            guard let at = azure.unignoredAt else { return nil }
+            let (problem, hint) = azure.unignoredProblem
+            return Diagnostic(.warning, "key '\(AzurePublishConfig.sasKey)': \(problem); publishing refuses it",
+                              location: at, hint: hint)
+        }
+    }
+
+    /// The `[publish.azure]` settings in force, cbuild.toml's first, then the
+    /// targets' (sorted by name), each distinct SAS URL file once (a file
+    /// git does not list once per table that names it).
+    public var azurePublishTables: [AzurePublishConfig] {
+        var seen = Set<String>()
+        let tables = [project.publish.azure] + targets.keys.sorted().map { targets[$0]!.publish.azure }
+        return tables.compactMap { $0 }.filter { seen.insert($0.sasURLFile + "\0" + ($0.unignoredAt?.description ?? "")).inserted }
+    }
+
     /// Target composed with its features (and a fleet's overrides when fleet != nil).
     /// A fleet without overrides gives the plain target (`fleet` nil, node `stage4/NAME`).
     public func resolve(target: String, fleet: String?) throws -> ResolvedTarget {

@@ -85,6 +85,16 @@ public enum Doctor {
             }
         }
 
+        // Credential files the configuration names: one git does not ignore could be committed.
+        for azure in config?.azurePublishTables ?? [] {
+            if let at = azure.unignoredAt {
+                let (problem, hint) = azure.unignoredProblem
+                checks.append(Check("azure SAS URL file", .fail, "\(at): \(problem); publishing refuses it: \(hint)"))
+            } else {
+                checks.append(Check("azure SAS URL file", .ok, "\(azure.sasURLFile) (listed in .gitignore)"))
+            }
+        }
+
         // tools
         var tools = ["tar", "xz", "mksquashfs", "unsquashfs"]
         switch config?.project.catalyst.compression ?? "" {

@@ -4,12 +4,15 @@ import CBuildCache
 import CBuildCatalyst
 import CBuildConfig
 import CBuildGraph
+import CBuildPublish
 import CBuildState
 import Foundation
 
 /// Everything a command works with, opened in the order that keeps bad
 /// input from touching state: discover the directory, load and validate the
-/// configuration (exit 2, nothing written), take the lock (exit 4), open
+/// configuration (exit 2, nothing written; its warnings shown), refuse a
+/// build that would publish with a credential file git does not ignore
+/// (exit 2), take the lock (exit 4), open
 /// the database (rebuilt with a warning when corrupt), recover builds a
 /// killed cbuild left running, notice a moved directory, build the graph.
 public final class Workspace: @unchecked Sendable {
@@ -31,7 +34,9 @@ public final class Workspace: @unchecked Sendable {
 
     public static func open(cwd: String = FileManager.default.currentDirectoryPath, explicit: String?,
                             access: Access, command: String, events: any EventSink,
-                            graphOptions: ProjectGraph.Options = .init(), naming: [String] = []) throws -> Workspace {
+                            graphOptions: ProjectGraph.Options = .init(), naming: [String] = [],
+                            building: [String]? = nil) throws -> Workspace {
+        // `building`: the node names a build command brings up to date (nil: it builds nothing).
         let directory = try BuildDirectory.discover(from: cwd, explicit: explicit)
         let configuration = try BuildConfiguration.load(directory)
         var graphOptions = graphOptions
@@ -41,6 +46,10 @@ public final class Workspace: @unchecked Sendable {
             graphOptions.roleVariants = (role: Nightly.testingRole, targets: configuration.targets.keys.sorted())
         }
         let graph = try ProjectGraph.build(configuration, options: graphOptions)
+        if let building {
+            try refuseUnignoredCredentials(graph, try graph.lookup(building.isEmpty ? configuration.project.defaultNodes : building))
+        }
+        for warning in configuration.warnings { events.emit(.diagnostic(warning)) }
         let lock = try DirectoryLock.acquire(cacheDirectory: directory.cacheDirectory,
                                              mode: access == .mutating ? .exclusive : .shared, command: command)
         if let holder = lock.writerHolding {
@@ -114,6 +123,19 @@ public final class Workspace: @unchecked Sendable {
         e.cache = cache
         e.tools = tools
         return e
+    }
+
+    /// Refuses (exit 2, before the lock, the database or any build) to
+    /// publish an `azure/NAME` node among `nodes` and their dependencies
+    /// whose SAS URL file `.gitignore` does not list. Other commands only
+    /// warn of it (`BuildConfiguration.warnings`).
+    private static func refuseUnignoredCredentials(_ graph: BuildGraph, _ nodes: [NodeID]) throws {
+        for id in graph.closure(of: nodes) {
+            guard let rule = graph[id]?.rule as? AzurePublishRule, let at = rule.settings.unignoredAt else { continue }
+            let (problem, hint) = rule.settings.unignoredProblem
+            throw ConfigError.invalidValue(at, key: AzurePublishConfig.sasKey, problem: "\(problem); \(id) is not published with it",
+                                           hint: hint)
+        }
     }
 
     /// Resolves node names typed by the user (default: `[project] default`).

@@ -35,6 +35,10 @@ public struct AzurePublishRule: Rule {
         let image = try PublishRuleSupport.image(imageNode, dependencies, context)
         let env = environment ?? ProcessInfo.processInfo.environment
         let log = PublishLog(path: context.logPath)
+        // The command refuses this before anything runs (exit 2); never read such a file in any case.
+        if let at = settings.unignoredAt {
+            throw RuleFailure("\(at): \(settings.unignoredProblem.problem)", logPath: context.logPath)
+        }
         do {
             let sas = try AzureSAS.read(root: context.rule.root, file: settings.sasURLFile)
             log.line("publishing \(image) to \(sas)")

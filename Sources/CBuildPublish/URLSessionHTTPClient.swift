@@ -54,12 +54,16 @@ public final class URLSessionHTTPClient: HTTPClient {
         }
     }
 
+    /// The reason in words. A server that stops while requests are in
+    /// flight gives `badServerResponse` on Linux (curl got no answer).
     static func describe(_ e: URLError) -> String {
         switch e.code {
         case .cannotConnectToHost: return "connection refused"
         case .timedOut: return "timed out"
         case .cannotFindHost, .dnsLookupFailed: return "host not found"
         case .networkConnectionLost: return "connection lost"
+        case .badServerResponse, .zeroByteResource: return "the connection closed without an answer (did the server stop?)"
+        case .cannotParseResponse: return "the answer was not HTTP"
         case .secureConnectionFailed, .serverCertificateUntrusted: return "TLS failed"
         default: return "network error \(e.code.rawValue)"
         }

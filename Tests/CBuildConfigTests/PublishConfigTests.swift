@@ -70,7 +70,6 @@ private func web(_ extra: String, images: String = "[\"raw\", \"vhd\"]") -> Stri
         ("concurrency", "targets/vm/web.toml", web("[publish.aws]\nregion = \"eu-west-1\"\nconcurrency = 0"), 8, "publish.aws.concurrency", "not between 1 and 64"),
         ("aws without raw", "targets/vm/web.toml", web("[publish.aws]\nregion = \"eu-west-1\"", images: "[\"qcow2\"]"), 6, "publish.aws", "needs a raw image"),
         ("azure without vhd", "targets/vm/web.toml", web("[publish.azure]\nsas_url_file = \".secrets/sas\"", images: "[\"raw\"]"), 6, "publish.azure", "needs a vhd image"),
-        ("SAS file not ignored", "targets/vm/web.toml", web("[publish.azure]\nsas_url_file = \"sas.txt\""), 7, "publish.azure.sas_url_file", ".gitignore does not list it"),
         ("SAS file outside", "targets/vm/web.toml", web("[publish.azure]\nsas_url_file = \"../sas.txt\""), 7, "publish.azure.sas_url_file", "'..' is not allowed"),
         ("no SAS file", "targets/vm/web.toml", web("[publish.azure]\nconcurrency = 2"), 6, "publish.azure.sas_url_file", "SAS URL"),
         ("blob name with a date", "targets/vm/web.toml", web("[publish.azure]\nsas_url_file = \".secrets/sas\"\nname = \"@DATE@-@KEY@.vhd\""), 8, "publish.azure.name", "a new name every day"),
@@ -84,6 +83,37 @@ private func web(_ extra: String, images: String = "[\"raw\", \"vhd\"]") -> Stri
         let dir = try fixture([path: contents, ".gitignore": ".secrets/\n"])
         defer { dir.remove() }
         expectLoadError(dir, file: file, line: line, key: key, contains: message)
+    }
+
+    /// A SAS URL file git does not ignore no longer stops every command: the
+    /// directory loads, the table remembers where the file is named, and the
+    /// configuration carries one warning per table naming it (publishing
+    /// refuses it: PublishCommandTests).
+    @Test func aSASFileGitDoesNotIgnoreLoadsWithOneWarningPerTableAtItsKey() throws {
+        let dir = try fixture([
+            "cbuild.toml": ConfigFixtures.cbuildToml + "[publish.azure]\nsas_url_file = \"shared-sas.txt\"\n",
+            "targets/vm/web.toml": web("[publish.azure]\nsas_url_file = \"sas.txt\""),
+            "targets/vm/db.toml": web("", images: "[\"vhd\"]"),
+            ".gitignore": ".secrets/\n",
+        ])
+        defer { dir.remove() }
+        let config = try BuildConfiguration.load(BuildDirectory(root: dir.path))
+        let web = try #require(config.targets["vm/web"]?.publish.azure)
+        #expect(web.sasURLFile == "sas.txt")
+        #expect(web.unignoredAt?.file == "targets/vm/web.toml" && web.unignoredAt?.line == 7)
+        // vm/db and base inherit cbuild.toml's table: one warning for it, at cbuild.toml.
+        #expect(config.targets["vm/db"]?.publish.azure?.unignoredAt?.file == "cbuild.toml")
+        let warnings = config.warnings
+        #expect(warnings.map { $0.location?.description ?? "" } == ["cbuild.toml:17:1", "targets/vm/web.toml:7:1"], "\(warnings)")
+        #expect(warnings.allSatisfy { $0.severity == .warning })
+        #expect(warnings.last?.message == "key 'publish.azure.sas_url_file': 'sas.txt' holds a credential (a SAS URL) but .gitignore does not list it, so it could be committed; publishing refuses it")
+        #expect(warnings.last?.hint == "add the line 'sas.txt' to .gitignore")
+
+        // Listed: no warning.
+        _ = try dir.write(".gitignore", ".secrets/\nsas.txt\n*-sas.txt\n")
+        let listed = try BuildConfiguration.load(BuildDirectory(root: dir.path))
+        #expect(listed.warnings.isEmpty)
+        #expect(listed.targets["vm/web"]?.publish.azure?.unignoredAt == nil)
     }
 
     @Test func aMisspeltKeyGetsASuggestion() throws {

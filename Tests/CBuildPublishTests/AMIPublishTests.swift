@@ -10,7 +10,8 @@ import Testing
 @Suite(.serialized) struct AMIPublishTests {
     /// moto, and the example directory pointed at it.
     struct Site {
-        let moto: MotoServer
+        /// Replaced by a fresh server on the same port when a test stops it.
+        var moto: MotoServer
         let ex: ExampleBuildDirectory
 
         init(authenticate: Bool = false, endpoint: String? = nil) throws {
@@ -23,10 +24,36 @@ import Testing
         }
 
         func publish(_ extra: [String] = [], environment: [String: String]? = nil) throws -> CLIResult {
+            try ex.cbuild(publishArguments(extra), environment: try publishEnvironment(environment))
+        }
+
+        func publishArguments(_ extra: [String] = []) -> [String] {
+            ["publish", "--catalyst", BuiltProducts.path("catalyst-sim")] + extra + ["ami/aws/web"]
+        }
+
+        func publishEnvironment(_ environment: [String: String]? = nil) throws -> [String: String] {
             var env = environment ?? moto.credentials
             env["CATALYST_SIM_KERNEL_IMAGE"] = try HostKernel.path()
-            return try ex.cbuild(["publish", "--catalyst", BuiltProducts.path("catalyst-sim")] + extra + ["ami/aws/web"],
-                                 environment: env)
+            return env
+        }
+
+        /// `cbuild publish ami/aws/web` started in the background, its
+        /// stdout and stderr going to files in the directory.
+        func publishInBackground(environment: [String: String]) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: BuiltProducts.path("cbuild"))
+            p.arguments = ["-C", ex.path] + publishArguments()
+            var env = ProcessInfo.processInfo.environment
+            env["TERM"] = "dumb"
+            env["CATALYST_SIM_RUNS_FILE"] = ex.runsFile
+            for (k, v) in try publishEnvironment(environment) { env[k] = v }
+            p.environment = env
+            FileManager.default.createFile(atPath: ex.path + "/publish.stdout", contents: nil)
+            FileManager.default.createFile(atPath: ex.path + "/publish.stderr", contents: nil)
+            p.standardOutput = FileHandle(forWritingAtPath: ex.path + "/publish.stdout")
+            p.standardError = FileHandle(forWritingAtPath: ex.path + "/publish.stderr")
+            try p.run()
+            return p
         }
 
         /// The receipt the node's current build points at.
@@ -43,6 +70,54 @@ import Testing
         var rawImage: String {
             (try? FileManager.default.destinationOfSymbolicLink(atPath: ex.path + "/artifacts/out/image/aws/web.raw"))
                 .map { $0.hasPrefix("/") ? $0 : ex.path + "/artifacts/out/image/aws/" + $0 } ?? ""
+        }
+
+        /// What boto3 reads back from moto: the snapshot's blocks compared
+        /// with the raw image block by block, and the images carrying `key`.
+        struct ReadBack {
+            /// Blocks the snapshot lists, blocks that differ from the image's, data blocks of the image it lacks.
+            var blocks: Int, mismatches: Int, missing: Int
+            /// Blocks of the image holding a non-zero byte, and all its blocks.
+            var nonzero: Int, total: Int
+            /// Images with the tag cbuild:key = key, and the first one's tags.
+            var images: [String], tags: [String: String]
+        }
+
+        func readBack(snapshot: String, key: String) throws -> ReadBack {
+            let out = try moto.python("""
+                image = open("\(rawImage)", "rb")
+                snap = "\(snapshot)"
+                blocks, token = {}, None
+                while True:
+                    page = ebs.list_snapshot_blocks(SnapshotId=snap, **({"NextToken": token} if token else {}))
+                    blocks.update({b["BlockIndex"]: b["BlockToken"] for b in page["Blocks"]})
+                    token = page.get("NextToken")
+                    if not token: break
+                mismatches = 0
+                for index, token in blocks.items():
+                    got = ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=index, BlockToken=token)["BlockData"].read()
+                    image.seek(index * 524288)
+                    if got != image.read(524288): mismatches += 1
+                image.seek(0)
+                zero = bytes(524288)
+                nonzero, total, missing = 0, 0, 0
+                while True:
+                    chunk = image.read(524288)
+                    if not chunk: break
+                    if chunk.ljust(524288, b"\\0") != zero:
+                        nonzero += 1
+                        if total not in blocks: missing += 1
+                    total += 1
+                imgs = ec2.describe_images(Owners=["self"], Filters=[{"Name": "tag:cbuild:key", "Values": ["\(key)"]}])["Images"]
+                json.dump({"blocks": len(blocks), "nonzero": nonzero, "total": total, "mismatches": mismatches, "missing": missing,
+                           "images": [i["ImageId"] for i in imgs],
+                           "tags": {t["Key"]: t["Value"] for t in (imgs[0].get("Tags", []) if imgs else [])}}, sys.stdout)
+                """)
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+            return ReadBack(blocks: o["blocks"] as? Int ?? -1, mismatches: o["mismatches"] as? Int ?? -1,
+                            missing: o["missing"] as? Int ?? -1, nonzero: o["nonzero"] as? Int ?? -1,
+                            total: o["total"] as? Int ?? -1, images: o["images"] as? [String] ?? [],
+                            tags: o["tags"] as? [String: String] ?? [:])
         }
 
         func remove() { moto.server.stop(); ex.remove() }
@@ -101,42 +176,16 @@ import Testing
         #expect(complete.headers["x-amz-changedblockscount"] == String(putCount))
 
         // Read back with boto3: every block equals the image, every data block is there, the AMI carries the key.
-        let out = try site.moto.python("""
-            image = open("\(site.rawImage)", "rb")
-            snap = "\(snapshotID)"
-            listed = ebs.list_snapshot_blocks(SnapshotId=snap)
-            blocks = {b["BlockIndex"]: b["BlockToken"] for b in listed["Blocks"]}
-            mismatches = 0
-            for index, token in blocks.items():
-                got = ebs.get_snapshot_block(SnapshotId=snap, BlockIndex=index, BlockToken=token)["BlockData"].read()
-                image.seek(index * 524288)
-                if got != image.read(524288): mismatches += 1
-            image.seek(0)
-            zero = bytes(524288)
-            nonzero, total, missing = 0, 0, 0
-            while True:
-                chunk = image.read(524288)
-                if not chunk: break
-                if chunk.ljust(524288, b"\\0") != zero:
-                    nonzero += 1
-                    if total not in blocks: missing += 1
-                total += 1
-            imgs = ec2.describe_images(Owners=["self"], Filters=[{"Name": "tag:cbuild:key", "Values": ["\(receipt.key)"]}])["Images"]
-            json.dump({"blocks": len(blocks), "nonzero": nonzero, "total": total, "mismatches": mismatches, "missing": missing,
-                       "images": [i["ImageId"] for i in imgs],
-                       "tags": {t["Key"]: t["Value"] for t in (imgs[0].get("Tags", []) if imgs else [])}}, sys.stdout)
-            """)
-        let facts = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
-        #expect(facts["mismatches"] as? Int == 0)
-        #expect(facts["missing"] as? Int == 0)
-        #expect(facts["blocks"] as? Int == putCount)
-        #expect(facts["nonzero"] as? Int == putCount, "exactly the blocks holding data were uploaded, once each")
-        #expect(facts["total"] as? Int == 16384, "an 8 GiB image is 16384 blocks")
-        #expect((facts["blocks"] as? Int ?? 0) < 16384 / 4, "most of a sparse image is skipped")
-        #expect(facts["images"] as? [String] == [imageID])
-        let tags = facts["tags"] as? [String: String] ?? [:]
-        #expect(tags["cbuild:key"] == receipt.key)
-        #expect(tags["role"] == "web")
+        let back = try site.readBack(snapshot: snapshotID, key: receipt.key)
+        #expect(back.mismatches == 0)
+        #expect(back.missing == 0)
+        #expect(back.blocks == putCount)
+        #expect(back.nonzero == putCount, "exactly the blocks holding data were uploaded, once each")
+        #expect(back.total == 16384, "an 8 GiB image is 16384 blocks")
+        #expect(back.blocks < 16384 / 4, "most of a sparse image is skipped")
+        #expect(back.images == [imageID])
+        #expect(back.tags["cbuild:key"] == receipt.key)
+        #expect(back.tags["role"] == "web")
 
         // Clean by the state: nothing is asked of AWS at all.
         site.moto.resetRecording()
@@ -246,5 +295,82 @@ import Testing
         t = try tagged()
         #expect(t.images == 1)
         #expect(t.snapshots.count == 1 && t.snapshots.first != left)
+    }
+
+    /// The issue's "server stopped mid-upload → exit 1, the next run
+    /// succeeds" with the server really stopped: moto is killed (SIGKILL by
+    /// its PID) while PutSnapshotBlock requests arrive — no injected
+    /// failure. cbuild exits 1 naming the endpoint and records nothing as
+    /// published. A fresh moto on the same port knows nothing of the
+    /// half-made snapshot (moto keeps everything in memory); the next run
+    /// publishes the whole image there.
+    @Test func motoKilledMidUploadFailsTheRunAndAFreshServerOnTheSamePortGetsTheWholeImage() throws {
+        var site = try Site(); defer { site.remove() }
+        // 64 MiB of incompressible bytes in the stage4: about 190 data blocks
+        // to send, so the upload is still going when moto is stopped.
+        let payload = ["CATALYST_SIM_PAYLOAD_MB": "64"]
+        let env = site.moto.credentials.merging(payload) { $1 }
+        let image = try site.ex.cbuild(ExampleBuildDirectory.withSim(["image/aws/web.raw"]), environment: try site.publishEnvironment(env))
+        try #require(image.status == 0, "\(image)")
+        let builds = site.ex.simRuns().count
+        let port = site.moto.server.port
+
+        let publishing = try site.publishInBackground(environment: env)
+        func output() -> String {
+            ((try? site.ex.dir.read("publish.stdout")) ?? "") + "--- stderr\n" + ((try? site.ex.dir.read("publish.stderr")) ?? "")
+        }
+        // Wait until moto has answered some PutSnapshotBlock requests (its
+        // access log says so), or cbuild ended without getting there.
+        let minimum = 8
+        let giveUp = Date().addingTimeInterval(600)   // only against a hang; the upload starts in seconds
+        while publishing.isRunning && site.moto.putBlockCount() < minimum && Date() < giveUp { usleep(20_000) }
+        if publishing.isRunning && site.moto.putBlockCount() < minimum { kill(publishing.processIdentifier, SIGKILL) }
+        try #require(site.moto.putBlockCount() >= minimum, "the upload never started: \(output())")
+
+        // Freeze moto so its log stops growing, check the snapshot was not
+        // completed yet (the kill is mid-upload), then kill it.
+        kill(site.moto.server.pid, SIGSTOP)
+        let seen = site.moto.accessLog()
+        let received = site.moto.putBlockCount()
+        #expect(!seen.contains { $0.contains("/snapshots/completion/") },
+                "the upload finished before moto was stopped: give the stage4 a larger payload")
+        let halfMade = seen.compactMap { line -> String? in
+            guard let r = line.range(of: "PUT /snapshots/snap-[0-9a-f]+/", options: .regularExpression) else { return nil }
+            return String(line[r].dropFirst("PUT /snapshots/".count).dropLast())
+        }.first
+        site.moto.server.stop()
+        publishing.waitUntilExit()
+        let failed = output()
+        #expect(publishing.terminationReason == .exit && publishing.terminationStatus == 1, "\(failed)")
+        #expect(failed.contains("FAILED ami/aws/web") && failed.contains("cannot reach http://127.0.0.1:\(port): "), "\(failed)")
+        #expect(!failed.contains("network error"), "the cause in words, not a URLError number: \(failed)")
+        // Nothing recorded as published: no receipt, no current output, the attempt failed.
+        #expect(try site.receipt() == nil)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: site.ex.path + "/artifacts/publish/ami/aws")) ?? []).isEmpty)
+        let history = try site.ex.cbuild(["history", "--json", "ami/aws/web"])
+        let attempts = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]], "\(history)")
+        #expect(attempts.first?["state"] as? String == "failed", "\(history)")
+        #expect(attempts.allSatisfy { $0["published"] == nil }, "\(history)")
+
+        // A fresh moto where the old one listened: the directory's endpoint is unchanged.
+        site.moto = try MotoServer(port: port)
+        let next = try site.publish(environment: env)
+        #expect(next.status == 0, "\(next)")
+        #expect(site.ex.simRuns().count == builds, "nothing but the publish node ran again")
+        let receipt = try #require(try site.receipt(), "\(next)")
+        let imageID = try #require(receipt.imageID)
+        let snapshotID = try #require(receipt.snapshotID)
+        let halfMadeID = try #require(halfMade, "no snapshot id in moto's log: \(seen.prefix(5))")
+        #expect(snapshotID != halfMadeID)
+        let requests = site.moto.recorded()
+        #expect(requests.contains { $0.action == "DescribeSnapshots" }, "the next run looked for a half-made snapshot")
+        #expect(!requests.contains { $0.action == "DeleteSnapshot" }, "the fresh server holds none to delete")
+        let back = try site.readBack(snapshot: snapshotID, key: receipt.key)
+        #expect(back.mismatches == 0)
+        #expect(back.missing == 0)
+        #expect(back.blocks == back.nonzero && back.nonzero == site.moto.putBlockCount(), "every data block was sent to the fresh server, once")
+        #expect(back.nonzero > received, "more blocks than the killed server had received")
+        #expect(back.images == [imageID])
+        try Self.expectNoSecrets(in: site.ex.path, outputs: [next, history])
     }
 }

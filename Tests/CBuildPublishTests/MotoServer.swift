@@ -16,12 +16,14 @@ public final class MotoServer: @unchecked Sendable {
     public static let accessKey = "AKIAMOTOTESTKEY00001"
     public static let secretKey = "moto-secret-KEEP-OUT-OF-STATE-0123456789"
 
-    public init(authenticate: Bool = false) throws {
+    /// On a free port, or on `port` (a fresh server where a stopped one was:
+    /// it knows nothing of what the stopped one held, as moto keeps all in memory).
+    public init(authenticate: Bool = false, port: Int? = nil) throws {
         venv = try MotoServer.venv()
         var env = ["MOTO_ENABLE_RECORDING": "true"]
         if authenticate { env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0" }
         let venv = self.venv
-        server = try PythonServer(prefix: "cbuild-moto", environment: env) { port, dir in
+        server = try PythonServer(prefix: "cbuild-moto", port: port, environment: env) { port, dir in
             [venv + "/bin/python", "-c", """
                 import os, sys
                 os.environ["MOTO_RECORDER_FILEPATH"] = sys.argv[1]
@@ -48,11 +50,14 @@ public final class MotoServer: @unchecked Sendable {
         /// Names lower-cased (the server normalizes their case).
         public var headers: [String: String]
         public var body: [UInt8]
-        /// The form parameters of an EC2 Query request.
+        /// The form parameters of an EC2 Query request (none for other
+        /// requests: a block's bytes are no form, though they may hold `&=&`).
         public var form: [String: String] {
+            guard headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true else { return [:] }
             var out: [String: String] = [:]
             for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    .map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
                 out[kv[0]] = kv.count > 1 ? kv[1] : ""
             }
             return out

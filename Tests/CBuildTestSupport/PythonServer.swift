@@ -11,12 +11,15 @@ public final class PythonServer: @unchecked Sendable {
     public let directory: TemporaryDirectory
     private let process: Process
 
-    /// Starts `argv(port)` and waits until the port accepts connections.
-    public init(prefix: String, environment: [String: String] = [:], argv: (Int, String) -> [String]) throws {
+    /// Starts `argv(port)` and waits until the port accepts connections:
+    /// on a free port, or on `port` (a server started again where a stopped
+    /// one listened, for clients that keep its URL).
+    public init(prefix: String, port fixedPort: Int? = nil, environment: [String: String] = [:],
+                argv: (Int, String) -> [String]) throws {
         directory = try TemporaryDirectory(prefix: prefix)
         var lastError = ""
         for _ in 0..<5 {
-            let candidate = try LoopbackPort.free()
+            let candidate = try fixedPort ?? LoopbackPort.free()
             let p = Process()
             let args = argv(candidate, directory.path)
             p.executableURL = URL(fileURLWithPath: args[0])
