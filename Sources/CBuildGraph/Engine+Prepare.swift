@@ -112,6 +112,9 @@ extension Engine {
             }
         }
 
+        /// Whether `id`'s result is known (without copying it).
+        func has(_ id: NodeID) -> Bool { results.index(forKey: id) != nil }
+
         /// The nodes that became ready since the last call.
         mutating func takeReady() -> [NodeID] {
             defer { ready = [] }

@@ -133,10 +133,13 @@ public final class Engine: @unchecked Sendable {
                         let id = remaining[i]
                         let def = graph[id]!
                         let deps = def.dependencies
-                        if deps.contains(where: { results[$0] == nil }) { i += 1; continue }
+                        // `index(forKey:)`, not `results[$0] == nil`: the subscript copies
+                        // the whole result (strings, explanation) to compare it with nil,
+                        // and this scan runs again after every finished action.
+                        if deps.contains(where: { results.index(forKey: $0) == nil }) { i += 1; continue }
                         if def.rule.kind == .action && running >= options.jobs && !options.dryRun {
                             // wait for a slot, but keep visiting cheap nodes
-                            if deps.allSatisfy({ available[$0] != nil }) { i += 1; continue }
+                            if deps.allSatisfy({ available.has($0) }) { i += 1; continue }
                         }
                         remaining.remove(at: i)
                         progressed = true
