@@ -57,6 +57,19 @@ public final class Engine: @unchecked Sendable {
         return currentByNode?[id.name]
     }
 
+    /// Nodes with any recorded attempt, read once per run (see `hasAttempts`).
+    private var attemptedNodes: Set<String>?
+
+    /// Whether `id` ever had an attempt: a node that never had one needs no
+    /// query for its last attempt (one per node made a first build slower).
+    /// Read when first needed; a run records attempts only for nodes it has
+    /// already decided, so the set stays true for the nodes still to decide.
+    func hasAttempts(_ id: NodeID) throws -> Bool {
+        currentLock.lock(); defer { currentLock.unlock() }
+        if attemptedNodes == nil { attemptedNodes = try database.nodesWithAttempts() }
+        return attemptedNodes!.contains(id.name)
+    }
+
     /// The inputs recorded with a node's current build, to say which changed.
     private func currentInputs(_ current: NodeBuildHead) throws -> [NodeInput] {
         try database.currentBuild(node: current.node)?.inputs ?? []
@@ -65,6 +78,7 @@ public final class Engine: @unchecked Sendable {
     private func resetCurrentCache() {
         currentLock.lock(); defer { currentLock.unlock() }
         currentByNode = nil
+        attemptedNodes = nil
     }
 
     private func setCurrent(_ record: NodeBuildRecord) {
@@ -433,7 +447,7 @@ public final class Engine: @unchecked Sendable {
                 reasons.insert(.lastAttemptFailed(node: id.name, state: last.state.rawValue,
                                                   at: last.startedAt.timeIntervalSince1970), at: 0)
             }
-        } else if let last = try database.lastAttempt(node: id.name) {
+        } else if try hasAttempts(id), let last = try database.lastAttempt(node: id.name) {
             if last.state != .succeeded { reasons.append(.previousAttempt(state: last.state.rawValue, message: last.message)) }
             if last.key != key.description {
                 let diff = InputDiff.reasons(old: last.inputs, new: inputs)
@@ -461,7 +475,7 @@ public final class Engine: @unchecked Sendable {
                               earlier)
             }
         }
-        if current == nil, try database.lastAttempt(node: id.name) == nil, let adopted = try adopt(id, def, key: key, inputs: inputs) {
+        if current == nil, try !hasAttempts(id) || database.lastAttempt(node: id.name) == nil, let adopted = try adopt(id, def, key: key, inputs: inputs) {
             let expl = Explanation(node: id, kind: .action, verdict: .reuse,
                                    reasons: [.adoptedFromFiles(paths: adopted.outputs.map(\.path))],
                                    key: key.description, previousKey: nil)

@@ -153,6 +153,13 @@ extension StateDatabase {
         }
     }
 
+    /// Every node that has at least one attempt recorded (one pass over
+    /// the `node_build_node` index): lets a first build skip asking for
+    /// the last attempt of each node that never had one.
+    public func nodesWithAttempts() throws -> Set<String> {
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT node FROM node_build")) }
+    }
+
     public func lastAttempt(node: String) throws -> NodeBuildRecord? {
         try read { db in
             try NodeBuildRecord.filter(NodeBuildRecord.Columns.node == node)
