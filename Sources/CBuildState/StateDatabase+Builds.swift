@@ -86,32 +86,31 @@ extension StateDatabase {
         try heads(from: "(SELECT MAX(id) AS last FROM node_build GROUP BY node) JOIN node_build ON node_build.id = last")
     }
 
-    /// Heads of the `node_build` rows `from` selects. SQLite unpacks the
-    /// outputs (`json_each`): one row per output, in list order, and one
-    /// row with NULLs for a build without outputs. Decoding the JSON in
-    /// Swift cost as much as the rest of the query.
+    /// Heads of the `node_build` rows `from` selects, with their outputs
+    /// read from the column's JSON by `OutputsJSON` (SQLite's `json_each`
+    /// over them cost as much as the rest of the query; `JSONDecoder` when
+    /// the text has a shape that reader does not take).
     private func heads(from source: String) throws -> [String: NodeBuildHead] {
         try read { db in
             var out: [String: NodeBuildHead] = [:]
-            var building: NodeBuildHead?
-            let sql = """
-                SELECT \(NodeBuildHead.columns),
-                       json_extract(o.value, '$.path'), json_extract(o.value, '$.sha256'), json_extract(o.value, '$.size')
-                FROM \(source) LEFT JOIN json_each(node_build.outputs) AS o
-                ORDER BY node_build.id, o.key
-                """
+            let sql = "SELECT \(NodeBuildHead.columns), node_build.outputs FROM \(source) ORDER BY node_build.id"
             try RawRows.each(db, sql) { row in
-                let id = row.int64(0)
-                if building?.id != id {
-                    if let done = building, out[done.node] == nil { out[done.node] = done }
-                    building = try NodeBuildHead(row: row, sql: sql)
-                }
-                if let path = row.string(9) {
-                    building!.outputs.append(NodeBuildRecord.Output(path: path, sha256: row.string(10) ?? "", size: row.int64(11)))
-                }
+                var head = try NodeBuildHead(row: row, sql: sql)
+                guard out[head.node] == nil else { return }
+                head.outputs = try Self.outputs(row.utf8(Int32(NodeBuildHead.columnCount)), sql: sql, id: head.id)
+                out[head.node] = head
             }
-            if let done = building, out[done.node] == nil { out[done.node] = done }
             return out
+        }
+    }
+
+    static func outputs(_ text: UnsafeBufferPointer<UInt8>?, sql: String, id: Int64) throws -> [NodeBuildRecord.Output] {
+        guard let text else { return [] }
+        if let parsed = OutputsJSON.parse(text) { return parsed }
+        do {
+            return try JSONDecoder().decode([NodeBuildRecord.Output].self, from: Data(text))
+        } catch {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "node_build row \(id): outputs are not a list of outputs (\(error))", sql: sql)
         }
     }
 
