@@ -22,9 +22,15 @@ public struct ConvertedImageRule: Rule {
     }
 
     public var recipeName: String { "image-\(format.rawValue)" }
-    /// 2: qemu-img's version is an input.
-    public var recipeVersion: Int { 2 }
-    public func recipeNote(since recipe: String) -> String? { ImageTools.note(since: recipe, version: recipeVersion) }
+    /// 2: qemu-img's version is an input. VMDK 3: the pinned CID no longer
+    /// runs into the next descriptor line when qemu-img wrote a shorter one.
+    public var recipeVersion: Int { format == .vmdk ? 3 : 2 }
+    public func recipeNote(since recipe: String) -> String? {
+        if format == .vmdk, recipe.hasSuffix("@2") {
+            return "the VMDK descriptor's CID is now pinned whatever width qemu-img wrote it in (an image could differ between two builds)"
+        }
+        return ImageTools.note(since: recipe, version: format == .vmdk ? 2 : recipeVersion)
+    }
     public var kind: RuleKind { .action }
 
     var settingsText: String {

@@ -82,7 +82,22 @@ enum ImageVerifier {
         guard let at = (0...(max(0, head.count - needle.count - 8))).first(where: { head[$0..<$0 + needle.count].elementsEqual(needle) }) else {
             throw ImageError.verificationFailed(path: path, problem: "no CID in the VMDK descriptor")
         }
-        try h.seek(toOffset: UInt64(at + needle.count))
-        try h.write(contentsOf: Data(cid.utf8))
+        // qemu-img writes the CID without leading zeros (`CID=%x`), so the
+        // old value may be shorter than eight digits: replace the whole
+        // value up to its line's end and move the rest of the descriptor,
+        // which is followed by NUL padding in its sectors.
+        let start = at + needle.count
+        guard let lineEnd = head[start...].firstIndex(of: UInt8(ascii: "\n")),
+              let textEnd = head[start...].firstIndex(of: 0) else {
+            throw ImageError.verificationFailed(path: path, problem: "the VMDK descriptor's CID line is not followed by padding")
+        }
+        let grow = 8 - (lineEnd - start)
+        guard grow <= 0 || (textEnd + grow <= head.count && head[textEnd..<(textEnd + grow)].allSatisfy { $0 == 0 }) else {
+            throw ImageError.verificationFailed(path: path, problem: "no room in the VMDK descriptor for an 8-digit CID")
+        }
+        var text = Array(cid.utf8) + head[lineEnd..<textEnd]
+        if grow < 0 { text += [UInt8](repeating: 0, count: -grow) }   // a longer old value: pad where it ended
+        try h.seek(toOffset: UInt64(start))
+        try h.write(contentsOf: Data(text))
     }
 }

@@ -49,6 +49,25 @@ import Testing
         #expect(VHDFooter(Array(repeating: 0, count: 512)) == nil)
     }
 
+    /// qemu-img writes the VMDK CID without leading zeros; pinning an
+    /// 8-digit CID over a 7-digit one ran into the next line
+    /// (`CID=dd9c0b2aparentCID=…`), so two builds of one image differed.
+    @Test func aVMDKContentIDIsPinnedWhateverWidthQemuWroteIt() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        for old in ["1234567", "89abcdef", "5"] {
+            let descriptor = "# Disk DescriptorFile\nversion=1\nCID=\(old)\nparentCID=ffffffff\ncreateType=\"streamOptimized\"\n"
+            let bytes = [UInt8](repeating: 0, count: 512) + Array(descriptor.utf8) + [UInt8](repeating: 0, count: 1024)
+            let path = dir.path + "/d-\(old).vmdk"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try ImageVerifier.pinVMDKContentID(path, cid: "dd9c0b2a")
+            let after = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(after.count == bytes.count, "\(old)")
+            let text = String(decoding: after[512...].prefix { $0 != 0 }, as: UTF8.self)
+            #expect(text == descriptor.replacingOccurrences(of: "CID=\(old)\n", with: "CID=dd9c0b2a\n"), "\(old): \(text)")
+            #expect(after[(512 + text.utf8.count)...].allSatisfy { $0 == 0 }, "\(old): padding after the text")
+        }
+    }
+
     @Test func idsComeFromTheKeyAndDifferByPurpose() {
         let a = DerivedIdentity(key: "sha256:aa"), b = DerivedIdentity(key: "sha256:bb")
         #expect(a.rootFilesystemUUID == DerivedIdentity(key: "sha256:aa").rootFilesystemUUID)
