@@ -1,3 +1,4 @@
+import CBuildTestSupport
 import Foundation
 import Testing
 @testable import CBuildSecurity

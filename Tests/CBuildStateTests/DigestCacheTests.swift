@@ -181,7 +181,7 @@ import CBuildTestSupport
     /// Binary search over the image finds every stored path and nothing
     /// else, including paths that are prefixes of one another.
     @Test func theImageFindsExactlyTheStoredPaths() throws {
-        var rng = SplitMix(seed: 15)
+        var rng = SeededGenerator(seed: 15)
         let alphabet = Array("ab/.é0".utf8)
         var paths = Set<[UInt8]>()
         while paths.count < 500 { paths.insert((0..<(1 + Int(rng.next() % 12))).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }) }
@@ -342,18 +342,5 @@ import CBuildTestSupport
         #expect(cache.misses == 2)
         #expect(try hasher.hash(dir.path + "/portage").digest == first.digest)
         #expect(cache.hits == 2)
-    }
-}
-
-/// A seeded generator, so a failing case can be run again.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import GRDB
 @testable import CBuildState
+import CBuildTestSupport
 
 /// The outputs column is read by a small JSON reader instead of SQLite's
 /// json_each; it must read what GRDB wrote exactly as GRDB's decoder does,
@@ -9,7 +10,7 @@ import GRDB
 @Suite struct OutputsJSONTests {
     /// Paths with quotes, backslashes, slashes, control characters,
     /// non-ASCII and astral characters (surrogate pairs when escaped).
-    static func randomOutputs(_ rng: inout SplitMix) -> [NodeBuildRecord.Output] {
+    static func randomOutputs(_ rng: inout SeededGenerator) -> [NodeBuildRecord.Output] {
         let pieces = ["out/", "a", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "字", "😀", " ", "\u{7f}", "x.tar.xz"]
         return (0..<Int(rng.next() % 4)).map { _ in
             let path = (0..<(1 + Int(rng.next() % 8))).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
@@ -19,7 +20,7 @@ import GRDB
     }
 
     @Test func readsWhatGRDBWroteAsJSONDecoderDoes() throws {
-        var rng = SplitMix(seed: 1517)
+        var rng = SeededGenerator(seed: 1517)
         let db = try StateDatabase()
         var written: [String: [NodeBuildRecord.Output]] = [:]
         for i in 0..<400 {
