@@ -1,7 +1,6 @@
 import CBuildBasics
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// SHA-256 digests of files, remembered in the `file_digest` table so an
 /// unchanged file — a multi-GB snapshot or a confdir of hundreds of small
@@ -244,34 +243,19 @@ public final class DigestCache: @unchecked Sendable {
             var found: [String: Entry] = [:]
             try database.read { db in
                 found.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM file_digest") ?? 0)
-                // Stepped with SQLite's C API: GRDB's generic `Row` (a
-                // retained row object and a type check per column) was most
-                // of this read's cost for ~10,000 rows.
-                let statement = try db.makeStatement(sql: """
-                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns FROM file_digest
-                    """)
-                let stmt = statement.sqliteStatement
-                defer { sqlite3_reset(stmt) }
-                while true {
-                    let rc = sqlite3_step(stmt)
-                    if rc == SQLITE_DONE { break }
-                    guard rc == SQLITE_ROW else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                            sql: statement.sql)
-                    }
-                    guard let pathText = sqlite3_column_text(stmt, 0), let digestText = sqlite3_column_text(stmt, 6),
-                          let digest = Self.parseSHA256(UnsafeBufferPointer(start: digestText, count: Int(sqlite3_column_bytes(stmt, 6))))
-                    else { continue }
-                    var path = String(decoding: UnsafeBufferPointer(start: pathText, count: Int(sqlite3_column_bytes(stmt, 0))),
-                                      as: UTF8.self)
-                    if pathText.pointee != UInt8(ascii: "/") {
-                        guard let rootPrefix else { continue }
+                // Stepped with SQLite's C API (`RawRows`): GRDB's generic `Row`
+                // was most of this read's cost for ~10,000 rows. Only a
+                // database without a usable image (older, or damaged) gets here.
+                try RawRows.each(db, "SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, hashed_at_ns FROM file_digest") { row in
+                    guard let pathText = row.utf8(0), !pathText.isEmpty, let digestText = row.utf8(6),
+                          let digest = Self.parseSHA256(digestText) else { return }
+                    var path = String(decoding: pathText, as: UTF8.self)
+                    if pathText[0] != UInt8(ascii: "/") {
+                        guard let rootPrefix else { return }
                         path = rootPrefix + path
                     }
-                    found[path] = Entry(device: sqlite3_column_int64(stmt, 1), inode: sqlite3_column_int64(stmt, 2),
-                                        size: sqlite3_column_int64(stmt, 3), mtimeNs: sqlite3_column_int64(stmt, 4),
-                                        ctimeNs: sqlite3_column_int64(stmt, 5), hashedAtNs: sqlite3_column_int64(stmt, 7),
-                                        digest: digest)
+                    found[path] = Entry(device: row.int64(1), inode: row.int64(2), size: row.int64(3), mtimeNs: row.int64(4),
+                                        ctimeNs: row.int64(5), hashedAtNs: row.int64(7), digest: digest)
                 }
             }
             lock.write {
