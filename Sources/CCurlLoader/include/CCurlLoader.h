@@ -1,5 +1,5 @@
 #ifndef CBUILD_CCURLLOADER_H
 #define CBUILD_CCURLLOADER_H
-/// Whether libcurl has been loaded into this process yet (see curl_loader.c).
-int cbuild_curl_is_loaded(void);
+// Nothing to call from Swift: curl_loader.c defines the libcurl functions
+// FoundationNetworking calls, loading libcurl.so.4 on the first of them.
 #endif
