@@ -38,6 +38,8 @@ public final class StateDatabase: Sendable {
     /// more than the rest of opening, and grew with the build history. A
     /// file that is no database at all fails while opening, without it.
     public static func open(at path: String) throws -> (StateDatabase, recovered: String?) {
+        // A no-op record holds the database's stat from before the open (docs/performance.md).
+        NoOpRecord.noteStateDatabase(path)
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         let marker = checkMarker(path)
@@ -72,7 +74,15 @@ public final class StateDatabase: Sendable {
         }
         // A file that is not a database fails here (SQLITE_NOTADB), or in
         // the migrator, which reads the schema.
-        let pool = try DatabasePool(path: path, configuration: config)
+        // One connection (a queue), in WAL mode: the file keeps the mode, so
+        // other processes still read beside a writer. Not a pool: a pool's
+        // open writes a table into a missing or empty WAL (GRDB's guard for
+        // readers), so every command, even one that only read, changed
+        // state.db, and a no-op record could never vouch for it.
+        let pool = try DatabaseQueue(path: path, configuration: config)
+        if try pool.read({ try String.fetchOne($0, sql: "PRAGMA journal_mode") }) != "wal" {
+            try pool.writeWithoutTransaction { _ = try String.fetchOne($0, sql: "PRAGMA journal_mode = WAL") }
+        }
         if check {
             try pool.read { db in
                 let result = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
