@@ -25,8 +25,11 @@ let package = Package(
         // calls it; see curl_loader.c): the empty linker script in link/ answers `-lcurl`.
         .target(name: "CCurlLoader", exclude: ["link"],
                 linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Sources/CCurlLoader/link"])]),
+        // The process watching its own file-system reads (libc's file functions defined
+        // here, passed on to libc): what a no-op record is made of (read_trace.c).
+        .target(name: "CReadTrace", linkerSettings: [.linkedLibrary("crypto")]),
         // Bottom layer: digests, file system, processes, clock, diagnostics. Never prints.
-        .target(name: "CBuildBasics", dependencies: ["CLibCrypto"]),
+        .target(name: "CBuildBasics", dependencies: ["CLibCrypto", "CReadTrace"]),
         // The build directory: discovery, cbuild.toml, targets, features, fleets, validation.
         .target(name: "CBuildConfig", dependencies: [
             "CBuildBasics", .product(name: "TOMLKit", package: "TOMLKit"),

@@ -50,9 +50,22 @@ struct GraphBenchmark {
     func run() async throws {
         if let child {
             guard let directory else { throw GraphBenchmarkError("--child needs --dir") }
+            // As the CLI does (CBuildMain.run): this invocation's no-op record when
+            // nothing it read changed, else the full check, watched, saved when a no-op.
+            let cache = directory + "/.cache"
+            if case .replayed(let status) = NoOpShortcut.replay(cacheDirectory: cache) { exit(status) }
+            NoOpRecord.startWatching()
             let summary = child == "status" ? try await GraphRun.status(shape, root: directory)
                                             : try await GraphRun.noOpBuild(shape, root: directory)
-            print(summary.line)
+            let line = summary.line + "\n"
+            NoOpRecord.captureOutput(fd: 1, line)
+            FileHandle.standardOutput.write(Data(line.utf8))
+            if summary.didNothing {
+                NoOpShortcut.offer(cacheDirectory: cache, mode: child == "status" ? .shared : .exclusive, command: "cbuild-bench graph")
+                if let why = NoOpShortcut.saveOffered(exitStatus: 0), ProcessInfo.processInfo.environment["CBUILD_EXPLAIN_NOOP"] != nil {
+                    FileHandle.standardError.write(Data("no-op record not saved: \(why)\n".utf8))
+                }
+            }
             return
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -78,14 +91,23 @@ struct GraphBenchmark {
         let root = large.root
         var contenders: [GraphContender] = [
             GraphContender("no-op build: cbuild, as a process") { try GraphTiming.spawn([me, "graph", "--child", "build"] + large.childArgs) },
+            GraphContender("no-op build: cbuild, as a process, full check") {
+                try GraphTiming.spawn([me, "graph", "--child", "build"] + large.childArgs, environment: ["CBUILD_FULL_CHECK=1"])
+            },
             GraphContender("no-op build: cbuild engine, in process") { _ = try await GraphRun.noOpBuild(large.shape, root: root) },
             GraphContender("no-op build: ninja") { try GraphTiming.spawn(["ninja", "-C", root]) },
             GraphContender("no-op build: make") { try GraphTiming.spawn(["make", "-C", root, "all"]) },
             GraphContender("status: cbuild, as a process") { try GraphTiming.spawn([me, "graph", "--child", "status"] + large.childArgs) },
+            GraphContender("status: cbuild, as a process, full check") {
+                try GraphTiming.spawn([me, "graph", "--child", "status"] + large.childArgs, environment: ["CBUILD_FULL_CHECK=1"])
+            },
             GraphContender("status: cbuild engine, in process") { _ = try await GraphRun.status(large.shape, root: root) },
             GraphContender("status: ninja -n") { try GraphTiming.spawn(["ninja", "-C", root, "-n"]) },
             GraphContender("status: make -q") { try GraphTiming.spawn(["make", "-C", root, "-q", "all"]) },
             GraphContender("typical: cbuild no-op, as a process") { try GraphTiming.spawn([me, "graph", "--child", "build"] + small.childArgs) },
+            GraphContender("typical: cbuild no-op, as a process, full check") {
+                try GraphTiming.spawn([me, "graph", "--child", "build"] + small.childArgs, environment: ["CBUILD_FULL_CHECK=1"])
+            },
             GraphContender("typical: ninja no-op") { try GraphTiming.spawn(["ninja", "-C", small.root]) },
             GraphContender("process floor: cbuild-bench --help") { try GraphTiming.spawn([me, "--help"]) },
             GraphContender("process floor: ninja --version") { try GraphTiming.spawn(["ninja", "--version"]) },
@@ -114,7 +136,7 @@ struct GraphBenchmark {
             let group = String(c.name.prefix { $0 != ":" })
             if let base = baselines[group], c.name.contains("cbuild") {
                 rows.append([c.name, ms(t.wall), ms(t.cpu), ratio(t.wall, m[base.0]!.wall), ratio(t.wall, m[base.1]!.wall)])
-            } else if c.name == "typical: cbuild no-op, as a process" {
+            } else if c.name.hasPrefix("typical: cbuild no-op, as a process") {
                 rows.append([c.name, ms(t.wall), ms(t.cpu), ratio(t.wall, m["typical: ninja no-op"]!.wall), ""])
             } else if c.name.hasPrefix("process floor: cbuild") {
                 rows.append([c.name, ms(t.wall), ms(t.cpu), ratio(t.wall, m["process floor: ninja --version"]!.wall), ""])
@@ -184,6 +206,11 @@ struct GraphDirectory {
             let out = try GraphTiming.checked([me, "graph", "--child", mode] + d.childArgs)
             guard out.contains(GraphRun.Summary().line) else { throw GraphBenchmarkError("cbuild-bench \(mode) child did work: \(out)") }
         }
+        // The children above saved their no-op records (build, status): the
+        // timed children use them; the "full check" rows skip them.
+        let records = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/.cache/" + NoOpRecord.directoryName)) ?? [])
+            .filter { $0.hasSuffix(".rec") }
+        guard records.count == 2 else { throw GraphBenchmarkError("expected the no-op records of build and status, found \(records)") }
         let ninjaOut = try GraphTiming.checked(["ninja", "-C", root])
         guard ninjaOut.contains("no work to do") else { throw GraphBenchmarkError("ninja no-op did work: \(ninjaOut)") }
         if make {
@@ -576,7 +603,7 @@ enum GraphTiming {
 
     /// Starts a process with stdio on /dev/null (posix_spawn, no pipes to
     /// drain, the same for every contender) and waits; requires exit 0.
-    static func spawn(_ argv: [String]) throws {
+    static func spawn(_ argv: [String], environment extra: [String] = []) throws {
         guard let exe = Executables.find(argv[0]) else { throw GraphBenchmarkError("\(argv[0]) not found in PATH") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -586,8 +613,13 @@ enum GraphTiming {
         }
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) } }
+        var inherited: [String] = []
+        var e = environ
+        while let entry = e.pointee { inherited.append(String(cString: entry)); e += 1 }
+        let cEnv = (inherited + extra).map { strdup($0) } + [nil]
+        defer { for p in cEnv { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, exe, &actions, nil, cArgs, environ)
+        let rc = posix_spawn(&pid, exe, &actions, nil, cArgs, cEnv)
         guard rc == 0 else { throw GraphBenchmarkError("cannot start \(exe): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

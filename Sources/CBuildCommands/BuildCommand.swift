@@ -2,6 +2,7 @@ import ArgumentParser
 import CBuildBasics
 import CBuildGraph
 import CBuildProject
+import CBuildState
 import Foundation
 
 /// `cbuild [NODE…]`: bring nodes and their inputs up to date.
@@ -56,6 +57,9 @@ struct BuildCommand: AsyncParsableCommand {
                 reporter.finish()
                 if global.json { terminal.line(try Session.json(ExplainView.entries(plan, verbose: global.verbose))) }
                 else { terminal.out(ExplainView.render(plan, terminal: terminal, verbose: global.verbose, dryRun: true)) }
+                if plan.isNoOp, ws.lock.writerHolding == nil {
+                    NoOpShortcut.offer(cacheDirectory: ws.directory.cacheDirectory, mode: .shared, command: "cbuild build")
+                }
                 return .success
             }
             let command = options.catalystCommand ?? ws.configuration.project.catalyst.command
@@ -71,6 +75,9 @@ struct BuildCommand: AsyncParsableCommand {
             else if !global.quiet || !summary.failed.isEmpty || summary.interrupted {
                 // -q: only warnings and errors (a failure's lines are errors).
                 terminal.out(SummaryView.render(summary, terminal: terminal))
+            }
+            if summary.isNoOp {
+                NoOpShortcut.offer(cacheDirectory: ws.directory.cacheDirectory, mode: .exclusive, command: "cbuild build")
             }
             if summary.interrupted { return .interrupted }
             return summary.failed.isEmpty ? .success : .nodeFailed

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CBuildBasics
+import CBuildState
+import CBuildConfig
 import Foundation
 
 /// Parses the command line, runs the command, and maps every error to one
@@ -15,6 +17,44 @@ public enum CBuildMain {
             terminal.out("cbuild \(version) (commit \(commit))\n")
             return 0
         }
+        // A no-op seen before: its record, when every path it read is unchanged
+        // (docs/performance.md, "The no-op record"); otherwise watch this run's reads.
+        let explainRecord = ProcessInfo.processInfo.environment["CBUILD_EXPLAIN_NOOP"].map { !$0.isEmpty && $0 != "0" } ?? false
+        if !NoOpRecord.disabled, let cache = noOpCacheDirectory(arguments) {
+            switch NoOpShortcut.replay(cacheDirectory: cache) {
+            case .replayed(let status):
+                if explainRecord { FileHandle.standardError.write(Data("cbuild: no-op record: replayed\n".utf8)) }
+                return status
+            case .stale(let why):
+                if explainRecord { FileHandle.standardError.write(Data("cbuild: no-op record: not used: \(why)\n".utf8)) }
+            case .none:
+                break
+            }
+            NoOpRecord.startWatching()
+        }
+        let status = await runCommand(arguments, terminal)
+        let notSaved = NoOpShortcut.saveOffered(exitStatus: status)
+        if explainRecord, notSaved != "the command offers no record" {
+            FileHandle.standardError.write(Data("cbuild: no-op record: \(notSaved.map { "not saved: " + $0 } ?? "saved")\n".utf8))
+        }
+        return status
+    }
+
+    /// The cache directory whose records this invocation may have: the
+    /// build directory `-C` names or the one found upwards (nil: none). A
+    /// record is only used for the identical invocation, so a wrong guess
+    /// costs a full run, never a wrong answer.
+    static func noOpCacheDirectory(_ arguments: [String]) -> String? {
+        var explicit: String?
+        for (i, a) in arguments.enumerated() {
+            if a == "--" { break }
+            if a == "-C", i + 1 < arguments.count { explicit = arguments[i + 1] }
+            else if a.hasPrefix("-C"), a.count > 2 { explicit = String(a.dropFirst(2)) }
+        }
+        return (try? BuildDirectory.discover(from: FileManager.default.currentDirectoryPath, explicit: explicit))?.cacheDirectory
+    }
+
+    static func runCommand(_ arguments: [String], _ terminal: Terminal) async -> Int32 {
         do {
             var command = try CBuildCommand.parseAsRoot(hoistGlobalOptions(try helpRequest(arguments)))
             if arguments.contains("--json"), !(command is PrintsData) {

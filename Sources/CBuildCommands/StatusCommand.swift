@@ -80,6 +80,10 @@ struct StatusCommand: AsyncParsableCommand {
                 rows.append(row)
             }
             if stale { rows = rows.filter { !$0.isUpToDate } }
+            // Read-only: any status may be replayed while nothing it read changes.
+            if ws.lock.writerHolding == nil {
+                NoOpShortcut.offer(cacheDirectory: ws.directory.cacheDirectory, mode: .shared, command: "cbuild status")
+            }
             let outcome: ExitStatus = check && rows.contains { !$0.isUpToDate } ? .nodeFailed : .success
             if global.json { terminal.line(try Session.json(rows)); return outcome }
             terminal.out(Self.table(rows))

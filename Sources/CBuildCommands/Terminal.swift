@@ -1,3 +1,4 @@
+import CBuildBasics
 import Foundation
 
 /// Where the CLI writes: standard output for data, standard error for
@@ -17,8 +18,9 @@ public final class Terminal: @unchecked Sendable {
     public init(colorMode: ColorMode = .auto,
                 writeOut: (@Sendable (String) -> Void)? = nil, writeErr: (@Sendable (String) -> Void)? = nil,
                 stdoutIsTTY: Bool? = nil, stderrIsTTY: Bool? = nil) {
-        self.writeOut = writeOut ?? { s in FileHandle.standardOutput.write(Data(s.utf8)) }
-        self.writeErr = writeErr ?? { s in FileHandle.standardError.write(Data(s.utf8)) }
+        // The process's own output is kept for a no-op record while its reads are watched.
+        self.writeOut = writeOut ?? { s in NoOpRecord.captureOutput(fd: 1, s); FileHandle.standardOutput.write(Data(s.utf8)) }
+        self.writeErr = writeErr ?? { s in NoOpRecord.captureOutput(fd: 2, s); FileHandle.standardError.write(Data(s.utf8)) }
         let env = ProcessInfo.processInfo.environment
         let dumb = env["TERM"] == "dumb" || env["TERM"] == nil
         self.stdoutIsTTY = stdoutIsTTY ?? (isatty(1) == 1 && !dumb)

@@ -45,4 +45,7 @@ public struct BuildSummary: Sendable, Codable {
     public var failed: [NodeResult] { results.filter { $0.outcome == .failed } }
     public func count(_ o: NodeResult.Outcome) -> Int { results.filter { $0.outcome == o }.count }
     public func result(_ node: NodeID) -> NodeResult? { results.first { $0.node == node } }
+    /// Every node was up to date: nothing ran, was re-rendered, reused, fetched, failed or
+    /// would run — the only runs a no-op record is saved for.
+    public var isNoOp: Bool { !interrupted && results.allSatisfy { $0.outcome == .clean } }
 }

@@ -68,6 +68,8 @@ public final class DirectoryLock: @unchecked Sendable {
     /// ("cbuild fleet/prod"). See the type's documentation for the rules.
     public static func acquire(cacheDirectory: String, mode: Mode, command: String,
                                readerWait: Double = 2.0) throws -> DirectoryLock {
+        // The lock file and the directory's times are bookkeeping, not what a command read.
+        NoOpRecord.excludeBookkeeping(cacheDirectory: cacheDirectory)
         do {
             try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
         } catch {
