@@ -27,9 +27,13 @@ let package = Package(
                 linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Sources/CCurlLoader/link"])]),
         // The process watching its own file-system reads (libc's file functions defined
         // here, passed on to libc): what a no-op record is made of (read_trace.c).
-        .target(name: "CReadTrace", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CReadTrace"),
+        // SQLite, libxml2 and libcrypto loaded on their first call (lazy_libraries.c):
+        // every function cbuild imports from them is a stub here; scripts/release-build
+        // removes the libraries from the executables' needed list.
+        .target(name: "CLazyLibraries"),
         // Bottom layer: digests, file system, processes, clock, diagnostics. Never prints.
-        .target(name: "CBuildBasics", dependencies: ["CLibCrypto", "CReadTrace"]),
+        .target(name: "CBuildBasics", dependencies: ["CLibCrypto", "CReadTrace", "CLazyLibraries"]),
         // The build directory: discovery, cbuild.toml, targets, features, fleets, validation.
         .target(name: "CBuildConfig", dependencies: [
             "CBuildBasics", .product(name: "TOMLKit", package: "TOMLKit"),
@@ -98,7 +102,7 @@ let package = Package(
         // gpg keys, an nginx mirror on 127.0.0.1. Used by test targets only.
         .target(name: "CBuildTestSupport", dependencies: ["CBuildBasics"], path: "Tests/CBuildTestSupport"),
 
-        .testTarget(name: "CBuildBasicsTests", dependencies: ["CBuildBasics", "CBuildTestSupport"]),
+        .testTarget(name: "CBuildBasicsTests", dependencies: ["CBuildBasics", "CReadTrace", "CBuildTestSupport"]),
         .testTarget(name: "CBuildConfigTests", dependencies: ["CBuildConfig", "CBuildTestSupport"]),
         .testTarget(name: "CBuildStateTests", dependencies: ["CBuildState", "CBuildTestSupport"]),
         .testTarget(name: "CBuildGraphTests", dependencies: ["CBuildGraph", "CBuildState", "CBuildTestSupport"]),

@@ -63,6 +63,9 @@ int cbuild_noop_validate(const cbuild_noop_record *record, char *why, size_t why
 int cbuild_noop_replay(const cbuild_noop_record *record);
 void cbuild_noop_free(cbuild_noop_record *record);
 
+/// SHA-256 of `bytes` (the identity's digest; tests compare it with libcrypto's).
+void cbuild_trace_sha256(const void *bytes, size_t length, unsigned char digest[32]);
+
 /// For tests: the observations of a record file (path, whether stat
 /// followed symlinks) through a callback; returns their number or -1.
 long cbuild_noop_list(const char *file, void (*each)(const char *path, int kind, int error, void *context), void *context);
