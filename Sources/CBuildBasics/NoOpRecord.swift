@@ -32,7 +32,7 @@ public enum NoOpRecord {
     /// Starts watching this process's reads (first thing a command does).
     public static func startWatching() { cbuild_trace_start() }
 
-    /// Whether this process is being watched.
+    /// Whether this process is being watched (false again once the run did something no record can repeat).
     public static var isWatching: Bool { cbuild_trace_active() != 0 }
 
     /// Paths whose reads and writes do not matter to a command's result (its

@@ -169,7 +169,7 @@ static void prune(const char *directory) {
 
 int cbuild_noop_save(const char *directory, const void *meta, size_t meta_length, int exit_status,
                      char *why, size_t why_size) {
-    if (!cbuild_trace_active()) { say(why, why_size, "the run was not watched%s", NULL); return 0; }
+    if (!cbuild_trace_started()) { say(why, why_size, "the run was not watched%s", NULL); return 0; }
     cbuild_trace_stop();
     int saved = 0;
     buffer id = { 0 }, b = { 0 };

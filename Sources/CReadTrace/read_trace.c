@@ -35,13 +35,23 @@
 
 // MARK: - libc's own functions
 
+// glibc's checking variants, which code built with _FORTIFY_SOURCE calls
+// instead (not declared here, where fortification is off).
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+char *__realpath_chk(const char *path, char *resolved, size_t resolved_length);
+ssize_t __readlink_chk(const char *path, char *buffer, size_t length, size_t buffer_length);
+
 // X(name): every function this file defines, resolved together.
 #define TRACE_FUNCTIONS(X) \
     X(stat) X(stat64) X(lstat) X(lstat64) X(fstatat) X(fstatat64) X(access) X(faccessat) \
     X(open) X(open64) X(openat) X(openat64) X(fopen) X(fopen64) X(opendir) X(readlink) X(realpath) \
     X(fts_read) X(mkdir) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(link) X(symlink) \
     X(chmod) X(truncate) X(utimensat) X(utimes) X(chdir) X(fchdir) X(posix_spawn) X(posix_spawnp) \
-    X(execve) X(execvp) X(execvpe) X(fork) X(connect)
+    X(execve) X(execvp) X(execvpe) X(fork) X(connect) X(statx) \
+    X(__open_2) X(__open64_2) X(__openat_2) X(__openat64_2) X(__realpath_chk) X(__readlink_chk)
 
 #define DECLARE_REAL(name) static __typeof__(name) *real_##name;
 TRACE_FUNCTIONS(DECLARE_REAL)
@@ -75,6 +85,7 @@ size_t trace_output_total;
 static size_t output_capacity;
 
 static atomic_int watching;
+static atomic_int started;
 static char start_directory[PATH_MAX];
 
 typedef struct { char *path; size_t length; int prefix; } exclusion;
@@ -123,9 +134,13 @@ int trace_results_equal(int kind, const probe_result *a, const probe_result *b) 
         && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
 
+/// The run cannot be recorded: keep the first reason and stop watching
+/// (what it reads from now on could not make a record anyway, and a build
+/// that writes its first file early pays nothing more for the rest).
 static void taint_locked(const char *why, const char *path) {
     if (trace_taint[0]) return;
     snprintf(trace_taint, sizeof trace_taint, "%s%s%s", why, path ? " " : "", path ? path : "");
+    atomic_store(&watching, 0);
 }
 
 void cbuild_trace_taint(const char *why) {
@@ -282,11 +297,13 @@ void cbuild_trace_start(void) {
     pthread_once(&resolved_once, resolve_all);
     if (!getcwd(start_directory, sizeof start_directory)) start_directory[0] = '\0';
     atomic_store(&watching, start_directory[0] != '\0');
+    atomic_store(&started, 1);
     for (size_t i = 0; i < sizeof libc_reads / sizeof *libc_reads; i++) observe_probe(libc_reads[i], PROBE_STAT, 1);
 }
 
 void cbuild_trace_stop(void) { atomic_store(&watching, 0); }
 int cbuild_trace_active(void) { return atomic_load(&watching); }
+int cbuild_trace_started(void) { return atomic_load(&started); }
 
 void cbuild_trace_exclude(const char *path, int prefix) {
     char buffer[PATH_MAX + 8];
@@ -411,6 +428,22 @@ int fstatat64(int dirfd, const char *restrict path, struct stat64 *restrict st, 
     return rc;
 }
 
+int statx(int dirfd, const char *restrict path, int flags, unsigned int mask, struct statx *restrict st) {
+    int rc = REAL(statx)(dirfd, path, flags, mask, st);
+    if (atomic_load_explicit(&watching, memory_order_relaxed)) {
+        int e = errno;
+        if ((flags & AT_EMPTY_PATH) && path && !*path) { errno = e; return rc; }   // an fstat
+        if (dirfd == AT_FDCWD || (path && path[0] == '/')) {
+            // Probed again as stat(2) sees it, so the record compares like with like.
+            observe_probe(path, (flags & AT_SYMLINK_NOFOLLOW) ? PROBE_LSTAT : PROBE_STAT, 1);
+        } else {
+            taint_if_watching("looked at a path relative to a directory descriptor:", path);
+        }
+        errno = e;
+    }
+    return rc;
+}
+
 int access(const char *path, int mode) {
     int rc = REAL(access)(path, mode);
     observe_probe(path, PROBE_STAT, 1);
@@ -457,6 +490,9 @@ int open64(const char *path, int flags, ...) {
     return fd;
 }
 
+int __open_2(const char *path, int flags) { int fd = REAL(__open_2)(path, flags); opened(path, flags, fd); return fd; }
+int __open64_2(const char *path, int flags) { int fd = REAL(__open64_2)(path, flags); opened(path, flags, fd); return fd; }
+
 static void opened_at(int dirfd, const char *path, int flags, int fd) {
     if (dirfd == AT_FDCWD || (path && path[0] == '/')) opened(path, flags, fd);
     else taint_if_watching("opened a path relative to a directory descriptor:", path);
@@ -472,6 +508,17 @@ int openat(int dirfd, const char *path, int flags, ...) {
 int openat64(int dirfd, const char *path, int flags, ...) {
     va_list ap; va_start(ap, flags); int mode = mode_argument(flags, ap); va_end(ap);
     int fd = REAL(openat64)(dirfd, path, flags, mode);
+    opened_at(dirfd, path, flags, fd);
+    return fd;
+}
+
+int __openat_2(int dirfd, const char *path, int flags) {
+    int fd = REAL(__openat_2)(dirfd, path, flags);
+    opened_at(dirfd, path, flags, fd);
+    return fd;
+}
+int __openat64_2(int dirfd, const char *path, int flags) {
+    int fd = REAL(__openat64_2)(dirfd, path, flags);
     opened_at(dirfd, path, flags, fd);
     return fd;
 }
@@ -516,6 +563,12 @@ ssize_t readlink(const char *restrict path, char *restrict buffer, size_t size) 
     return n;
 }
 
+ssize_t __readlink_chk(const char *path, char *buffer, size_t length, size_t buffer_length) {
+    ssize_t n = REAL(__readlink_chk)(path, buffer, length, buffer_length);
+    observe_probe(path, PROBE_LSTAT, 1);
+    return n;
+}
+
 /// Every entry a resolution of `path` looks at: each prefix, and through
 /// each symlink met, the resolution of its target (at most 40 deep).
 static void observe_resolution(const char *path, int depth) {
@@ -555,6 +608,16 @@ static void observe_resolution(const char *path, int depth) {
 
 char *realpath(const char *restrict path, char *restrict resolved) {
     char *result = REAL(realpath)(path, resolved);
+    if (atomic_load_explicit(&watching, memory_order_relaxed)) {
+        int e = errno;
+        observe_resolution(path, 0);
+        errno = e;
+    }
+    return result;
+}
+
+char *__realpath_chk(const char *path, char *resolved, size_t resolved_length) {
+    char *result = REAL(__realpath_chk)(path, resolved, resolved_length);
     if (atomic_load_explicit(&watching, memory_order_relaxed)) {
         int e = errno;
         observe_resolution(path, 0);

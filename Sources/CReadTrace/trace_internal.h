@@ -70,6 +70,9 @@ typedef struct { int fd; size_t length; unsigned char *bytes; } output_chunk;
 extern output_chunk *trace_output_chunks;
 extern size_t trace_output_total;
 
+/// Whether watching was ever started (it stops at the first taint).
+int cbuild_trace_started(void);
+
 /// libc's own functions (resolved once).
 int trace_real_lstat(const char *path, struct stat *st);
 int trace_real_stat(const char *path, struct stat *st);
