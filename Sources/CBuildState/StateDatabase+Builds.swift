@@ -18,17 +18,20 @@ extension StateDatabase {
     /// attempt also becomes the node's current build, in the same transaction.
     public func finishBuild(id: Int64, state: NodeBuildRecord.State, outputs: [NodeBuildRecord.Output],
                             endedAt: Date, message: String? = nil) throws {
+        // Only the columns that change: fetching and rewriting the whole record
+        // decoded and encoded its inputs again, once per action of a build.
+        // The outputs are encoded as the record encodes them (readers rely on it).
+        let stored = try NodeBuildRecord.databaseJSONEncoder(for: NodeBuildRecord.CodingKeys.outputs.rawValue)
+            .encode(state.isGood ? outputs : [])
         try write { db in
-            guard var r = try NodeBuildRecord.fetchOne(db, key: id) else { return }
-            r.state = state
-            r.outputs = state.isGood ? outputs : []
-            r.endedAt = endedAt
-            r.duration = endedAt.timeIntervalSince(r.startedAt)
-            r.message = message
-            try r.update(db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT node, started_at FROM node_build WHERE id = ?", arguments: [id]),
+                  let node = row["node"] as String?, let startedAt = row["started_at"] as Date? else { return }
+            try db.execute(sql: "UPDATE node_build SET state = ?, outputs = ?, ended_at = ?, duration = ?, message = ? WHERE id = ?",
+                           arguments: [state.rawValue, String(decoding: stored, as: UTF8.self), endedAt,
+                                       endedAt.timeIntervalSince(startedAt), message, id])
             if state.isGood {
                 try db.execute(sql: "INSERT OR REPLACE INTO node_current(node, build_id) VALUES (?, ?)",
-                               arguments: [r.node, id])
+                               arguments: [node, id])
             }
         }
     }

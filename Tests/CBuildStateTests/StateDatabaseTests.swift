@@ -36,6 +36,34 @@ import CBuildTestSupport
         #expect(heads["spec/b"]?.outputs == [])
     }
 
+    /// finishBuild writes only the changed columns: the row must be what
+    /// writing the whole finished record gives (same outputs text, same
+    /// dates and duration), so every reader sees one format.
+    @Test func aFinishedBuildIsStoredAsTheWholeRecordWouldBe() throws {
+        let db = try StateDatabase()
+        let outs = [NodeBuildRecord.Output(path: "builds/a b\"é.tar.xz", sha256: "sha256:" + String(repeating: "c", count: 64), size: 7),
+                    NodeBuildRecord.Output(path: "builds/z.log", sha256: "sha256:" + String(repeating: "d", count: 64), size: 0)]
+        var started = record("stage/a", key: "k", state: .running, at: 1_800_000_000.125)
+        started.endedAt = nil; started.duration = nil; started.message = nil
+        let id = try db.beginBuild(started)
+        let end = Date(timeIntervalSince1970: 1_800_000_003.5)
+        try db.finishBuild(id: id, state: .succeeded, outputs: outs, endedAt: end, message: "done")
+        var whole = started
+        whole.state = .succeeded; whole.outputs = outs; whole.endedAt = end; whole.duration = 3.375; whole.message = "done"
+        let wholeId = try db.recordBuild(whole)
+        let columns = "state, outputs, typeof(outputs), ended_at, typeof(ended_at), duration, message"
+        let rows = try db.writer.read { d in
+            try [id, wholeId].map { try Row.fetchOne(d, sql: "SELECT \(columns) FROM node_build WHERE id = ?", arguments: [$0])! }
+        }
+        #expect(rows[0] == rows[1], "\(rows)")
+        #expect(try db.currentBuild(node: "stage/a")?.outputs == outs)
+        // A failed attempt stores no outputs, as before.
+        let failed = try db.beginBuild(started)
+        try db.finishBuild(id: failed, state: .failed, outputs: outs, endedAt: end, message: "exit 1")
+        #expect(try db.lastAttempt(node: "stage/a")?.outputs == [])
+        #expect(try db.lastAttempt(node: "stage/a")?.duration == 3.375)
+    }
+
     @Test func lastAttemptHeadsAreTheNewestOfEachNodeWhateverItsState() throws {
         let db = try StateDatabase()
         try db.recordBuild(record("stage/a", key: "k1"))
