@@ -53,8 +53,7 @@ struct GraphBenchmark {
             // As the CLI does (CBuildMain.run): this invocation's no-op record when
             // nothing it read changed, else the full check, watched, saved when a no-op.
             let cache = directory + "/.cache"
-            if case .replayed(let status) = NoOpShortcut.replay(cacheDirectory: cache) { exit(status) }
-            if !NoOpRecord.disabled { NoOpRecord.startWatching() }
+            if case .replayed(let status) = NoOpShortcut.begin(cacheDirectory: cache) { exit(status) }
             let summary = child == "status" ? try await GraphRun.status(shape, root: directory)
                                             : try await GraphRun.noOpBuild(shape, root: directory)
             let line = summary.line + "\n"

@@ -20,17 +20,14 @@ public enum CBuildMain {
         // A no-op seen before: its record, when every path it read is unchanged
         // (docs/performance.md, "The no-op record"); otherwise watch this run's reads.
         let explainRecord = ProcessInfo.processInfo.environment["CBUILD_EXPLAIN_NOOP"].map { !$0.isEmpty && $0 != "0" } ?? false
-        if !NoOpRecord.disabled, let cache = noOpCacheDirectory(arguments) {
-            switch NoOpShortcut.replay(cacheDirectory: cache) {
-            case .replayed(let status):
-                if explainRecord { FileHandle.standardError.write(Data("cbuild: no-op record: replayed\n".utf8)) }
-                return status
-            case .stale(let why):
-                if explainRecord { FileHandle.standardError.write(Data("cbuild: no-op record: not used: \(why)\n".utf8)) }
-            case .none:
-                break
-            }
-            NoOpRecord.startWatching()
+        switch NoOpShortcut.begin(cacheDirectory: NoOpRecord.disabled ? nil : noOpCacheDirectory(arguments)) {
+        case .replayed(let status):
+            if explainRecord { FileHandle.standardError.write(Data("cbuild: no-op record: replayed\n".utf8)) }
+            return status
+        case .stale(let why):
+            if explainRecord { FileHandle.standardError.write(Data("cbuild: no-op record: not used: \(why)\n".utf8)) }
+        case .none:
+            break
         }
         let status = await runCommand(arguments, terminal)
         let notSaved = NoOpShortcut.saveOffered(exitStatus: status)

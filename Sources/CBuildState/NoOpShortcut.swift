@@ -51,6 +51,16 @@ public enum NoOpShortcut {
         return .replayed(exitStatus: found.replay())
     }
 
+    /// What a command does first: replay this invocation's record, or (when
+    /// records are on) start watching the full run that follows.
+    public static func begin(cacheDirectory: String?) -> Outcome {
+        guard !NoOpRecord.disabled, let cacheDirectory else { return .none }
+        let outcome = replay(cacheDirectory: cacheDirectory)
+        if case .replayed = outcome { return outcome }
+        NoOpRecord.startWatching()
+        return outcome
+    }
+
     /// A command that found nothing to do offers its run for a record.
     /// The record is saved when the command has returned (`saveOffered`).
     public static func offer(cacheDirectory: String, mode: DirectoryLock.Mode, command: String) {

@@ -378,29 +378,19 @@ size_t cbuild_trace_observation_count(void) {
 
 // MARK: - looking at files
 
-int stat(const char *restrict path, struct stat *restrict st) {
-    int rc = REAL(stat)(path, st);
-    if (atomic_load_explicit(&watching, memory_order_relaxed)) { int e = errno; observe_stat(path, PROBE_STAT, rc, st); errno = e; }
-    return rc;
-}
-
-int stat64(const char *restrict path, struct stat64 *restrict st) {
-    int rc = REAL(stat64)(path, st);
-    if (atomic_load_explicit(&watching, memory_order_relaxed)) { int e = errno; observe_stat(path, PROBE_STAT, rc, (struct stat *)st); errno = e; }
-    return rc;
-}
-
-int lstat(const char *restrict path, struct stat *restrict st) {
-    int rc = REAL(lstat)(path, st);
-    if (atomic_load_explicit(&watching, memory_order_relaxed)) { int e = errno; observe_stat(path, PROBE_LSTAT, rc, st); errno = e; }
-    return rc;
-}
-
-int lstat64(const char *restrict path, struct stat64 *restrict st) {
-    int rc = REAL(lstat64)(path, st);
-    if (atomic_load_explicit(&watching, memory_order_relaxed)) { int e = errno; observe_stat(path, PROBE_LSTAT, rc, (struct stat *)st); errno = e; }
-    return rc;
-}
+// stat, stat64, lstat, lstat64: libc's answer, observed as it was given.
+#define STAT_WRAPPER(name, type, kind) \
+    int name(const char *restrict path, type *restrict st) { \
+        int rc = REAL(name)(path, st); \
+        if (atomic_load_explicit(&watching, memory_order_relaxed)) { \
+            int e = errno; observe_stat(path, kind, rc, (const struct stat *)st); errno = e; \
+        } \
+        return rc; \
+    }
+STAT_WRAPPER(stat, struct stat, PROBE_STAT)
+STAT_WRAPPER(stat64, struct stat64, PROBE_STAT)
+STAT_WRAPPER(lstat, struct stat, PROBE_LSTAT)
+STAT_WRAPPER(lstat64, struct stat64, PROBE_LSTAT)
 
 /// fstatat relative to the working directory or with an absolute path is a
 /// stat; relative to another directory descriptor it names a path this
