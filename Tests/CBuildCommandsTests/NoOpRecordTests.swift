@@ -173,6 +173,25 @@ import Testing
         #expect(!Self.record(racyAgain).contains("replayed"), "\(racyAgain)")
     }
 
+    /// A damaged record (cut short by a full disk, or edited) is not a record:
+    /// the full run answers, as without it, and saves a good one in its place.
+    @Test func aTruncatedOrGarbledRecordMeansAFullRunThatSavesANewOne() throws {
+        let ex = try ExampleBuildDirectory(); defer { ex.remove() }
+        #expect(try run(ex, ["stage4/workstation"]).status == 0)
+        try settle(ex)
+        let dir = ex.path + "/.cache/noop"
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".rec") })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+        for damaged in [bytes.prefix(bytes.count / 2), Data("not a record".utf8), bytes + Data([0])] {
+            try damaged.write(to: URL(fileURLWithPath: dir + "/" + file))
+            let r = try run(ex, ["stage4/workstation"])
+            #expect(r.status == 0 && r.stdout.contains("nothing to do"), "\(r)")
+            #expect(Self.saved(r), "\(r)")
+            #expect(Self.record(try run(ex, ["stage4/workstation"])) == "replayed")
+        }
+        #expect(ex.simRuns().count == 1)
+    }
+
     @Test func aHeldLockOrAMovedDirectoryMeansAFullRun() throws {
         let ex = try ExampleBuildDirectory(); defer { ex.remove() }
         #expect(try run(ex, ["stage4/workstation"]).status == 0)
