@@ -226,11 +226,16 @@ import Testing
         #expect(Self.record(there).hasPrefix("not saved: changed \(moved)/.cache/catalyst/"), "\(there)")
         // The next runs (the first may re-hash what the move made look new) save one and replay it.
         var next = there
+        var changes: [String] = []
+        let movedDump = { (try? SystemProcessRunner().run(["sqlite3", moved + "/.cache/state.db", ".dump"]))?.stdoutString
+            .split(separator: "\n").map(String.init) ?? [] }
         for _ in 0..<3 where !Self.saved(next) {
+            let before = movedDump()
             next = try CLI.run(["stage4/workstation"], in: moved,
                                environment: Self.explain.merging(["CATALYST_SIM_RUNS_FILE": moved + "/sim-runs.txt"]) { $1 })
+            changes.append(Self.difference(before, movedDump()))
         }
-        #expect(Self.saved(next), "\(next)")
+        #expect(Self.saved(next), "\(next)\nwhat the runs changed in the state database:\n\(changes.joined(separator: "\n--\n"))")
         let replayedThere = try CLI.run(["stage4/workstation"], in: moved,
                                         environment: Self.explain.merging(["CATALYST_SIM_RUNS_FILE": moved + "/sim-runs.txt"]) { $1 })
         #expect(Self.record(replayedThere) == "replayed", "\(replayedThere)")
