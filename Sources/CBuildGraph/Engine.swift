@@ -679,13 +679,6 @@ public final class Engine: @unchecked Sendable {
 
     /// Writes through a temporary file and rename, so readers never see half a file.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: Int) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes),
-                                             attributes: [.posixPermissions: mode]) else {
-            throw BasicsError.io(path: tmp, operation: "write", errno: errno)
-        }
-        guard rename(tmp, path) == 0 else { throw BasicsError.io(path: path, operation: "rename", errno: errno) }
+        try AtomicFile.write(path, bytes, mode: mode)
     }
 }
