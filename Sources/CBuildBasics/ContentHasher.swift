@@ -59,17 +59,32 @@ public final class ContentHasher {
     /// Streams a file through one or more hashers in a single pass, never
     /// holding more than one read buffer in memory.
     public static func digestFile(at path: String, algorithms: [Digest.Algorithm]) throws -> [Digest] {
+        try digestFileAndStat(at: path, algorithms: algorithms).digests
+    }
+
+    /// As `digestFile`, with the stat of the file that was read, taken from
+    /// its descriptor after the last read: what the bytes were read from,
+    /// even if the path was renamed over meanwhile (the digest cache keys
+    /// its entry by it; a path that now names another file stats differently).
+    public static func digestFileAndStat(at path: String, algorithms: [Digest.Algorithm]) throws -> (digests: [Digest], stat: FileStat) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
+        // A small file is read in one go into a buffer of its size: a 1 MiB
+        // buffer is mapped and unmapped by malloc on every call, and on a
+        // first build that hashes 10,000 small inputs on several threads
+        // those unmaps (each a TLB shootdown) cost more than the reads.
+        var st = stat()
+        let size = fstat(fd, &st) == 0 ? Int(st.st_size) : readSize
+        let bufferSize = size < readSize ? max(4096, (size + 4096) & ~4095) : readSize
         #if os(Linux)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        if bufferSize == readSize { _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL)) }
         #endif
         let hashers = algorithms.map { ContentHasher($0) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 4096)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd, buffer.baseAddress, readSize)
+            let n = read(fd, buffer.baseAddress, bufferSize)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw BasicsError.io(path: path, operation: "read", errno: errno)
@@ -78,7 +93,7 @@ public final class ContentHasher {
             let chunk = UnsafeRawBufferPointer(start: buffer.baseAddress, count: n)
             for h in hashers { h.update(chunk) }
         }
-        return hashers.map { $0.finalize() }
+        return (hashers.map { $0.finalize() }, try FileStat.of(descriptor: fd, path: path))
     }
 
     public static func digestFile(at path: String, _ algorithm: Digest.Algorithm = .sha256) throws -> Digest {

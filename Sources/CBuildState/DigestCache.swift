@@ -192,14 +192,15 @@ public final class DigestCache: @unchecked Sendable {
     }
 
     /// Reads the content; the entry is remembered only if the file did not
-    /// change while it was read (same stat before and after).
+    /// change while it was read: the path's stat before opening equals the
+    /// descriptor's after the last read (same inode, size and times).
     private func hash(_ path: String, stat first: FileStat) throws -> Digest {
         var before = first
         var attempt = 0
         while true {
             let hashedAt = Self.nowNs()
-            let digest = try ContentHasher.digestFile(at: path, .sha256)
-            let after = try FileStat.of(path, followSymlinks: true)
+            let (digests, after) = try ContentHasher.digestFileAndStat(at: path, algorithms: [.sha256])
+            let digest = digests[0]
             if after == before {
                 let record = FileDigestRecord(
                     path: path, device: Int64(bitPattern: after.device), inode: Int64(bitPattern: after.inode),

@@ -13,7 +13,8 @@ import CBuildTestSupport
 
     /// The digests cbuild computes must be the ones Gentoo's tools print for
     /// the same file: sha256sum for keys, sha512sum and b2sum for `.DIGESTS`.
-    @Test(arguments: [0, 1, 3 * (1 << 20) + 12_345])
+    /// Sizes around the small-file buffer's page rounding and the 1 MiB read.
+    @Test(arguments: [0, 1, 4095, 4096, 4097, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 12_345])
     func fileDigestsMatchCoreutils(size: Int) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -38,6 +39,18 @@ import CBuildTestSupport
             #expect(try ContentHasher.digestFile(at: path, digest.algorithm) == digest)
         }
         #expect(ContentHasher.digest(.sha256, bytes) == all[0])
+    }
+
+    /// The stat returned with a digest is the file's own, from its
+    /// descriptor: what the digest cache records the entry under.
+    @Test func theStatReturnedIsTheFilesOwn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.write("data.txt", "some bytes\n")
+        let (digests, stat) = try ContentHasher.digestFileAndStat(at: path, algorithms: [.sha256])
+        #expect(digests == [ContentHasher.digest(.sha256, "some bytes\n")])
+        #expect(stat == (try FileStat.of(path, followSymlinks: true)))
+        #expect(stat.size == 11)
     }
 
     @Test func missingFileNamesThePath() throws {
