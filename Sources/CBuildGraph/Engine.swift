@@ -500,9 +500,8 @@ public final class Engine: @unchecked Sendable {
         var outputs: [NodeOutput] = []
         for p in paths {
             let full = root + "/" + p
-            guard FileManager.default.fileExists(atPath: full) else { return nil }
-            let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int64) ?? 0
-            outputs.append(NodeOutput(path: p, sha256: try digests.digest(of: full).description, size: size))
+            guard let st = try? FileStat.of(full, followSymlinks: true) else { return nil }
+            outputs.append(NodeOutput(path: p, sha256: try digests.digest(of: full).description, size: st.size))
         }
         var r = NodeBuildRecord(runId: "adopted", node: id.name, key: key.description, recipe: def.rule.recipe,
                                 inputs: inputs, outputs: outputs, state: .reused, startedAt: now())
@@ -553,7 +552,6 @@ public final class Engine: @unchecked Sendable {
                             dependency: dependency)
         }
         do {
-            try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
             let record = NodeBuildRecord(runId: runId, node: id.name, key: key.description, recipe: def.rule.recipe,
                                          inputs: inputs, state: .running, startedAt: start, logPath: recordedLog)
             buildId = try database.beginBuild(record)
@@ -569,12 +567,13 @@ public final class Engine: @unchecked Sendable {
             var outputs: [NodeOutput] = []
             for p in paths {
                 let full = root + "/" + p
-                guard FileManager.default.fileExists(atPath: full) else {
+                // A stat, not FileManager's attributes: those look up the
+                // owner's and group's names (passwd, group) for every output.
+                guard let st = try? FileStat.of(full, followSymlinks: true) else {
                     throw GraphError.missingOutput(node: id, path: p)
                 }
                 let d = try digests.digest(of: full)
-                let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int64) ?? 0
-                outputs.append(NodeOutput(path: p, sha256: d.description, size: size))
+                outputs.append(NodeOutput(path: p, sha256: d.description, size: st.size))
             }
             try database.finishBuild(id: buildId!, state: .succeeded, outputs: outputs, endedAt: now())
             if var done = started {

@@ -158,8 +158,11 @@ public struct RuleContext: Sendable {
 /// children so they are interruptible and keep the directory lock.
 public struct RunContext: Sendable {
     public let rule: RuleContext
-    /// Absolute path of this run's log file (parent directory exists).
-    public let logPath: String
+    /// Absolute path of this run's log file. Its directory is made when
+    /// this is first read, so an action that writes no log makes no
+    /// directory (one per action was a tenth of a first build's time).
+    public var logPath: String { log.path() }
+    private let log: LogLocation
     public let runId: String
     public let processes: ProcessGroupRegistry
     /// A file descriptor children inherit so they hold the directory lock
@@ -167,8 +170,28 @@ public struct RunContext: Sendable {
     public let inheritedLockDescriptor: Int32?
 
     public init(rule: RuleContext, logPath: String, runId: String, processes: ProcessGroupRegistry, inheritedLockDescriptor: Int32?) {
-        self.rule = rule; self.logPath = logPath; self.runId = runId; self.processes = processes
+        self.rule = rule; self.log = LogLocation(logPath); self.runId = runId; self.processes = processes
         self.inheritedLockDescriptor = inheritedLockDescriptor
+    }
+}
+
+/// A log file's path whose directory is made on first use. When that
+/// fails, opening the log names the path and the reason.
+private final class LogLocation: @unchecked Sendable {
+    private let file: String
+    private let lock = NSLock()
+    private var made = false
+
+    init(_ file: String) { self.file = file }
+
+    func path() -> String {
+        lock.lock(); defer { lock.unlock() }
+        if !made {
+            made = true
+            try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+        }
+        return file
     }
 }
 

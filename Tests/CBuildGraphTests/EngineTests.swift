@@ -176,6 +176,25 @@ struct Fixture {
         }
     }
 
+    /// An action's log directory is made only when the rule asks for its
+    /// log path: a rule that writes no log leaves no directory behind.
+    @Test func aLogDirectoryIsMadeOnlyForAnActionThatLogs() async throws {
+        let f = try Fixture(); defer { f.dir.remove() }
+        let quiet = try await f.build()
+        #expect(quiet.result("act/one")!.outcome == .built)
+        #expect(!f.dir.exists(".cache/logs/act/one"))
+        let graph = try BuildGraph([
+            NodeDefinition(id: "file/c", rule: FileSourceRule(file: "c.txt"), dependencies: []),
+            NodeDefinition(id: "act/logs", rule: ConcatRule(counter: f.counter, sleepSeconds: 0.01), dependencies: ["file/c"]),
+        ])
+        let engine = Engine(graph: graph, database: f.db, root: f.dir.path, digests: DirectFileDigester(),
+                            keySalt: [], events: NullEventSink())
+        let s = try await engine.build(["act/logs"], options: .init())
+        let log = try #require(s.result("act/logs")?.logPath)
+        #expect(s.result("act/logs")!.outcome == .built)
+        #expect(f.dir.exists(log), "the child's output went to \(log)")
+    }
+
     @Test func interruptedNodeIsRecordedAndPreviousOutputStays() async throws {
         var f = try Fixture(); defer { f.dir.remove() }
         f.failFlag = "never"
