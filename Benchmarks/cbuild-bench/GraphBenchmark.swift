@@ -17,6 +17,8 @@ struct GraphBenchmark {
     /// Set in a child invocation: run one no-op build or status on `directory` and exit.
     let child: String?
     let directory: String?
+    /// How many times cbuild and ninja each do the first build.
+    static let firstRounds = 3
 
     init(arguments: [String]) throws {
         var numbers = ["nodes": 1000, "files": 10_000, "repeat": 9]
@@ -74,11 +76,12 @@ struct GraphBenchmark {
         print("graph: no-op build and status on \(shape.nodeCount) nodes (\(shape.sources.count) source, \(shape.derived.count) derived, \(shape.actions.count) action in \(GraphShape.layers) layers, 1 phony)")
         print("inputs: \(shape.fileCount) files, each action hashes ~\(shape.fileCount / max(1, shape.actions.count)) and depends on \(Bench.format(shape.meanActionDependencies, 1)) earlier actions on average")
         print("typical directory: the same shape with \(typical.nodeCount) nodes and \(typical.fileCount) files (no-op build only)")
-        print("cores: \(cores); first builds with -j \(jobs); all files in page cache; after one untimed warm-up,")
+        print("cores: \(cores); first builds with -j \(jobs), cbuild and ninja \(Self.firstRounds) times each in turn from nothing (medians), make once;")
+        print("all files in page cache; after one untimed warm-up,")
         print("\(repeats) rounds run every contender once in turn; medians of wall time and of CPU time (user + system, children included)")
         print("")
 
-        let large = try await GraphDirectory.prepare(shape, jobs: jobs, keep: keep, make: true)
+        let large = try await GraphDirectory.prepare(shape, jobs: jobs, keep: keep, make: true, firstRounds: Self.firstRounds)
         defer { large.remove() }
         let small = try await GraphDirectory.prepare(typical, jobs: jobs, keep: false, make: false)
         defer { small.remove() }
@@ -174,23 +177,33 @@ struct GraphDirectory {
     var first: (cbuild: Double, ninja: Double, make: Double) = (0, 0, 0)
     var childArgs: [String] { ["--nodes", "\(shape.nodeCount)", "--files", "\(shape.fileCount)", "--dir", root] }
 
-    static func prepare(_ shape: GraphShape, jobs: Int, keep: Bool, make: Bool) async throws -> GraphDirectory {
+    static func prepare(_ shape: GraphShape, jobs: Int, keep: Bool, make: Bool, firstRounds: Int = 1) async throws -> GraphDirectory {
         let root = try Bench.scratchDirectory()
         var d = GraphDirectory(shape: shape, root: root, keep: keep)
         try shape.writeInputs(root: root)
         try shape.writeNinja(root: root)
         if make { try shape.writeMakefile(root: root) }
-        // First builds: shown for scale and one goal.
-        let first = try await GraphTiming.once { try await GraphRun.build(shape, root: root, jobs: jobs) }
-        guard first.result.built == shape.actions.count, first.result.failed == 0 else {
-            throw GraphBenchmarkError("first cbuild build ran \(first.result.built) of \(shape.actions.count) actions (\(first.result.failed) failed)")
-        }
-        let ninjaFirst = try await GraphTiming.once { _ = try GraphTiming.checked(["ninja", "-C", root, "-j", "\(jobs)"]) }
+        // First builds: shown for scale and one goal. cbuild and ninja each
+        // build from nothing `firstRounds` times in turn (their outputs and
+        // state removed in between), and the medians are compared; make,
+        // shown for scale only, builds once.
+        var cbuildFirst: [Double] = [], ninjaFirst: [Double] = []
         var makeSeconds = Double.nan
-        if make {
-            makeSeconds = try await GraphTiming.once { _ = try GraphTiming.checked(["make", "-C", root, "-j", "\(jobs)", "all"]) }.seconds
+        for round in 0..<firstRounds {
+            if round > 0 {
+                for gone in [".cache", "out", "ninja-out", ".ninja"] { try? FileManager.default.removeItem(atPath: root + "/" + gone) }
+            }
+            let first = try await GraphTiming.once { try await GraphRun.build(shape, root: root, jobs: jobs) }
+            guard first.result.built == shape.actions.count, first.result.failed == 0 else {
+                throw GraphBenchmarkError("first cbuild build ran \(first.result.built) of \(shape.actions.count) actions (\(first.result.failed) failed)")
+            }
+            cbuildFirst.append(first.seconds)
+            ninjaFirst.append(try await GraphTiming.once { _ = try GraphTiming.checked(["ninja", "-C", root, "-j", "\(jobs)"]) }.seconds)
+            if make && round == 0 {
+                makeSeconds = try await GraphTiming.once { _ = try GraphTiming.checked(["make", "-C", root, "-j", "\(jobs)", "all"]) }.seconds
+            }
         }
-        d.first = (first.seconds, ninjaFirst.seconds, makeSeconds)
+        d.first = (GraphTiming.median(cbuildFirst), GraphTiming.median(ninjaFirst), makeSeconds)
         try shape.compareOutputs(root: root, make: make)
 
         // Warm-up: settles the digest cache's racy entries for files just
