@@ -75,11 +75,28 @@ enum ImageVerifier {
     /// Replaces the random `CID=xxxxxxxx` of a VMDK's embedded descriptor.
     static func pinVMDKContentID(_ path: String, cid: String) throws {
         precondition(cid.count == 8)
-        guard let h = FileHandle(forUpdatingAtPath: path) else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
-        defer { try? h.close() }
-        let head = [UInt8](try h.read(upToCount: 1 << 16) ?? Data())
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw BasicsError.io(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        // The descriptor's place is in the sparse extent header ("KDMV",
+        // then descriptorOffset and descriptorSize in sectors at bytes 28
+        // and 36); without that header, the first 64 KiB are searched.
+        // Read with pread until full or at the end of the file, so a short
+        // read cannot look like a descriptor without room for the value.
+        var region = (offset: 0, size: 1 << 16)
+        let header = try preadFully(fd, path, offset: 0, count: 44)
+        if header.count == 44, header[0..<4].elementsEqual(Array("KDMV".utf8)) {
+            func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: (0..<8).reduce(UInt64(0)) { $0 | UInt64(header[at + $1]) << (8 * UInt64($1)) }) }
+            let offset = u64(28), size = u64(36)
+            guard offset > 0, size > 0, size <= 1 << 12 else {
+                throw ImageError.verificationFailed(path: path, problem: "the VMDK header places its descriptor at sector \(offset), \(size) sectors")
+            }
+            region = (offset * 512, size * 512)
+        }
+        let head = try preadFully(fd, path, offset: region.offset, count: region.size)
         let needle = Array("\nCID=".utf8)
-        guard let at = (0...(max(0, head.count - needle.count - 8))).first(where: { head[$0..<$0 + needle.count].elementsEqual(needle) }) else {
+        guard head.count > needle.count + 8,
+              let at = (0...(head.count - needle.count - 8)).first(where: { head[$0..<$0 + needle.count].elementsEqual(needle) }) else {
             throw ImageError.verificationFailed(path: path, problem: "no CID in the VMDK descriptor")
         }
         // qemu-img writes the CID without leading zeros (`CID=%x`), so the
@@ -93,11 +110,25 @@ enum ImageVerifier {
         }
         let grow = 8 - (lineEnd - start)
         guard grow <= 0 || (textEnd + grow <= head.count && head[textEnd..<(textEnd + grow)].allSatisfy { $0 == 0 }) else {
-            throw ImageError.verificationFailed(path: path, problem: "no room in the VMDK descriptor for an 8-digit CID")
+            throw ImageError.verificationFailed(path: path, problem: "no room in the VMDK descriptor for an 8-digit CID"
+                + " (CID=\(String(decoding: head[start..<lineEnd], as: UTF8.self)), text ends at \(textEnd) of \(head.count) bytes read)")
         }
         var text = Array(cid.utf8) + head[lineEnd..<textEnd]
         if grow < 0 { text += [UInt8](repeating: 0, count: -grow) }   // a longer old value: pad where it ended
-        try h.seek(toOffset: UInt64(start))
-        try h.write(contentsOf: Data(text))
+        let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(region.offset + start)) }
+        guard written == text.count else { throw BasicsError.io(path: path, operation: "write", errno: written < 0 ? errno : EIO) }
+    }
+
+    /// Up to `count` bytes from `offset`, fewer only at the end of the file.
+    private static func preadFully(_ fd: Int32, _ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 { if errno == EINTR { continue }; throw BasicsError.io(path: path, operation: "read", errno: errno) }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(bytes.prefix(done))
     }
 }
