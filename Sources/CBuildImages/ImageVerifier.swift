@@ -81,19 +81,24 @@ enum ImageVerifier {
         // The descriptor's place is in the sparse extent header ("KDMV",
         // then descriptorOffset and descriptorSize in sectors at bytes 28
         // and 36); without that header, the first 64 KiB are searched.
-        // Read with pread until full or at the end of the file, so a short
-        // read cannot look like a descriptor without room for the value.
-        var region = (offset: 0, size: 1 << 16)
-        let header = try preadFully(fd, path, offset: 0, count: 44)
-        if header.count == 44, header[0..<4].elementsEqual(Array("KDMV".utf8)) {
-            func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: (0..<8).reduce(UInt64(0)) { $0 | UInt64(header[at + $1]) << (8 * UInt64($1)) }) }
-            let offset = u64(28), size = u64(36)
-            guard offset > 0, size > 0, size <= 1 << 12 else {
-                throw ImageError.verificationFailed(path: path, problem: "the VMDK header places its descriptor at sector \(offset), \(size) sectors")
+        // Read whole (pread until full), so a short read cannot look like a
+        // descriptor without room for the value.
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw BasicsError.io(path: path, operation: "fstat", errno: errno) }
+        var region = (offset: Int64(0), size: min(1 << 16, Int(st.st_size)))
+        if region.size >= 44 {
+            let header = try Ext4InodeStamper.pread(fd, count: 44, at: 0, path: path)
+            if header[0..<4].elementsEqual(Array("KDMV".utf8)) {
+                let u64 = { (at: Int) in UInt64(Ext4InodeStamper.u32(header, at)) | UInt64(Ext4InodeStamper.u32(header, at + 4)) << 32 }
+                let offset = u64(28), size = u64(36)
+                let sectors = UInt64(st.st_size) / 512
+                guard offset > 0, size > 0, size <= 1 << 12, offset <= sectors, size <= sectors - offset else {
+                    throw ImageError.verificationFailed(path: path, problem: "the VMDK header places its descriptor at sector \(offset), \(size) sectors")
+                }
+                region = (Int64(offset * 512), Int(size * 512))
             }
-            region = (offset * 512, size * 512)
         }
-        let head = try preadFully(fd, path, offset: region.offset, count: region.size)
+        let head = try Ext4InodeStamper.pread(fd, count: region.size, at: region.offset, path: path)
         let needle = Array("\nCID=".utf8)
         guard head.count > needle.count + 8,
               let at = (0...(head.count - needle.count - 8)).first(where: { head[$0..<$0 + needle.count].elementsEqual(needle) }) else {
@@ -115,20 +120,7 @@ enum ImageVerifier {
         }
         var text = Array(cid.utf8) + head[lineEnd..<textEnd]
         if grow < 0 { text += [UInt8](repeating: 0, count: -grow) }   // a longer old value: pad where it ended
-        let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(region.offset + start)) }
+        let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(region.offset) + off_t(start)) }
         guard written == text.count else { throw BasicsError.io(path: path, operation: "write", errno: written < 0 ? errno : EIO) }
-    }
-
-    /// Up to `count` bytes from `offset`, fewer only at the end of the file.
-    private static func preadFully(_ fd: Int32, _ path: String, offset: Int, count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 { if errno == EINTR { continue }; throw BasicsError.io(path: path, operation: "read", errno: errno) }
-            if n == 0 { break }
-            done += n
-        }
-        return Array(bytes.prefix(done))
     }
 }

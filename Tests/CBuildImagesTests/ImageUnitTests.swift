@@ -68,6 +68,24 @@ import Testing
         }
     }
 
+    /// A sparse extent header that places the descriptor outside the file
+    /// is an error naming the file, not a read past its end.
+    @Test func aVMDKHeaderPointingOutsideTheFileIsRefused() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        for (offset, size) in [(UInt64(1), UInt64(100)), (UInt64.max, UInt64(1)), (UInt64(0), UInt64(20))] {
+            var bytes = Array("KDMV".utf8) + [UInt8](repeating: 0, count: 2044)
+            for i in 0..<8 { bytes[28 + i] = UInt8((offset >> (8 * UInt64(i))) & 0xff); bytes[36 + i] = UInt8((size >> (8 * UInt64(i))) & 0xff) }
+            let path = dir.path + "/h.vmdk"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            #expect {
+                try ImageVerifier.pinVMDKContentID(path, cid: "dd9c0b2a")
+            } throws: { error in
+                "\(error)".contains(path) && "\(error)".contains("places its descriptor at sector \(offset)")
+            }
+            #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes, "unchanged")
+        }
+    }
+
     @Test func idsComeFromTheKeyAndDifferByPurpose() {
         let a = DerivedIdentity(key: "sha256:aa"), b = DerivedIdentity(key: "sha256:bb")
         #expect(a.rootFilesystemUUID == DerivedIdentity(key: "sha256:aa").rootFilesystemUUID)
