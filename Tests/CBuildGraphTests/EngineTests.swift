@@ -195,6 +195,27 @@ struct Fixture {
         #expect(f.dir.exists(log), "the child's output went to \(log)")
     }
 
+    /// When the log's directory cannot be made (`.cache/logs` is a file),
+    /// the action fails naming its log, nothing becomes current, and the
+    /// file in the way is left as it was.
+    @Test func aLogDirectoryThatCannotBeMadeFailsTheActionNamingTheLog() async throws {
+        let f = try Fixture(); defer { f.dir.remove() }
+        try f.dir.write(".cache/logs", "in the way\n")
+        let graph = try BuildGraph([
+            NodeDefinition(id: "file/c", rule: FileSourceRule(file: "c.txt"), dependencies: []),
+            NodeDefinition(id: "act/logs", rule: ConcatRule(counter: f.counter, sleepSeconds: 0.01), dependencies: ["file/c"]),
+        ])
+        let engine = Engine(graph: graph, database: f.db, root: f.dir.path, digests: DirectFileDigester(),
+                            keySalt: [], events: NullEventSink())
+        let s = try await engine.build(["act/logs"], options: .init())
+        let result = try #require(s.result("act/logs"))
+        #expect(result.outcome == .failed)
+        #expect(result.message?.contains(".cache/logs/act/logs/") == true, "\(result.message ?? "")")
+        #expect(try f.db.currentBuild(node: "act/logs") == nil)
+        #expect(try f.db.lastAttempt(node: "act/logs")?.state == .failed)
+        #expect(try f.dir.read(".cache/logs") == "in the way\n")
+    }
+
     @Test func interruptedNodeIsRecordedAndPreviousOutputStays() async throws {
         var f = try Fixture(); defer { f.dir.remove() }
         f.failFlag = "never"
